@@ -1,0 +1,10 @@
+/**
+ * postern: a Deno-native edge broker for CoAP over DTLS and MQTT over TLS.
+ *
+ * This module is the public library surface; it re-exports each layer's
+ * `mod.ts`.
+ *
+ * @module
+ */
+
+export * from "./src/bytes/mod.ts";
