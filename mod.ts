@@ -8,3 +8,8 @@
  */
 
 export * from "./src/bytes/mod.ts";
+export * from "./src/crypto/mod.ts";
+export * from "./src/pki/mod.ts";
+export * from "./src/config/mod.ts";
+export * from "./src/log/mod.ts";
+export * from "./src/server.ts";

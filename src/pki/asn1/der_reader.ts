@@ -352,6 +352,10 @@ export function bitStringValue(el: DerElement, what = "BIT STRING"): BitString {
       `bad unused-bits count ${unusedBits}`,
     );
   }
+  // X.690 §11.2.1: in DER the unused bits are zero.
+  if (unusedBits && ((v[v.length - 1] as number) & ((1 << unusedBits) - 1))) {
+    throw new DecodeError(what, el.valueOffset, "non-zero unused bits");
+  }
   return { unusedBits, bytes: v.subarray(1) };
 }
 

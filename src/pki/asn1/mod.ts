@@ -33,3 +33,4 @@ export {
   derUtf8String,
 } from "./der_writer.ts";
 export { decodeGeneralizedTime, decodeUtcTime } from "./time.ts";
+export { berToDer, MAX_BER_DEPTH } from "./ber.ts";

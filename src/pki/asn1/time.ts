@@ -6,8 +6,11 @@
 
 import { DecodeError } from "../../bytes/mod.ts";
 
-const UTC = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/;
-const GENERALIZED = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d+)?Z$/;
+// X.690 §11.8: DER UTCTime always has seconds and ends in Z.
+const UTC = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
+// X.690 §11.7: fractional seconds, if any, without trailing zeros.
+const GENERALIZED =
+  /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d*[1-9])?Z$/;
 
 function build(
   parts: number[],
@@ -23,8 +26,9 @@ function build(
     number,
     number,
   ];
-  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  const date = new Date(t);
+  // Date.UTC maps years 0–99 to 1900–1999; set the full year explicitly.
+  const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, s, ms));
+  date.setUTCFullYear(y);
   if (
     mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59 ||
     date.getUTCDate() !== d
@@ -35,7 +39,7 @@ function build(
 }
 
 /**
- * Decodes UTCTime content (`YYMMDDHHMM[SS]Z`; years 50–99 are 19xx).
+ * Decodes UTCTime content (`YYMMDDHHMMSSZ`; years 50–99 are 19xx).
  *
  * @example
  * ```ts

@@ -1,0 +1,264 @@
+/**
+ * File checks of a loaded configuration: every certificate, key, key store,
+ * CA, CRL and PSK file that an enabled feature names must be readable and
+ * not empty. The reader is injected, so that tests need no files and the
+ * core of the configuration stays free of IO.
+ *
+ * Deeper checks (the key password opens the key, the key matches the
+ * certificate, the certificate is not expired, a DTLS key is ECDSA) belong to
+ * the PKI code and plug in as {@link TlsFileChecker}s: append them to
+ * {@link tlsFileCheckers} (or pass `checkers`); each receives the contents of
+ * one listener's files once they have all been read.
+ *
+ * @module
+ */
+
+import { ConfigError } from "./errors.ts";
+import { ConfigOrigins, listenerField } from "./origins.ts";
+import {
+  type ListenerConfig,
+  listenerId,
+  type PosternConfig,
+  type TlsOptions,
+} from "./schema.ts";
+
+/**
+ * Reads a whole file, such as `Deno.readFile`.
+ *
+ * @example
+ * ```ts
+ * import type { ReadFile } from "./check_files.ts";
+ *
+ * const readFile: ReadFile = (path) => Promise.resolve(new TextEncoder().encode(path));
+ * ```
+ */
+export type ReadFile = (path: string) => Promise<Uint8Array>;
+
+/**
+ * A file-valued field of {@link TlsOptions}.
+ *
+ * @example
+ * ```ts
+ * import type { TlsFileField } from "./check_files.ts";
+ *
+ * const field: TlsFileField = "certFile";
+ * ```
+ */
+export type TlsFileField =
+  | "certFile"
+  | "keyFile"
+  | "keyStoreFile"
+  | "caCertFile"
+  | "crlFile"
+  | "ocsp.issuerPemFile";
+
+/**
+ * What a {@link TlsFileChecker} receives: one enabled secure listener whose
+ * files were all read.
+ *
+ * @example
+ * ```ts
+ * import type { TlsFileSet } from "./check_files.ts";
+ *
+ * function hasKeyInCert(input: TlsFileSet): boolean {
+ *   const cert = new TextDecoder().decode(input.files.get("certFile"));
+ *   return cert.includes("PRIVATE KEY");
+ * }
+ * ```
+ */
+export interface TlsFileSet {
+  /** The whole configuration. */
+  readonly config: PosternConfig;
+  /** The listener. */
+  readonly listener: ListenerConfig;
+  /** Its TLS options. */
+  readonly tls: TlsOptions;
+  /** Contents of each file the options name and that is in use. */
+  readonly files: ReadonlyMap<TlsFileField, Uint8Array>;
+  /**
+   * The variable or JSON path of a TLS field, for a {@link ConfigError}.
+   *
+   * @param field Such as `certFile` or `keyPassword`.
+   */
+  pathOf(field: string): string;
+}
+
+/**
+ * A deeper check of one listener's TLS files; returns the problems found.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError } from "./errors.ts";
+ * import type { TlsFileChecker } from "./check_files.ts";
+ *
+ * const pemOnly: TlsFileChecker = (input) => {
+ *   const cert = new TextDecoder().decode(input.files.get("certFile"));
+ *   return Promise.resolve(
+ *     cert.includes("-----BEGIN CERTIFICATE-----")
+ *       ? []
+ *       : [new ConfigError(input.pathOf("certFile"), "Holds no PEM certificate")],
+ *   );
+ * };
+ * ```
+ */
+export type TlsFileChecker = (
+  input: TlsFileSet,
+) => Promise<readonly ConfigError[]>;
+
+/**
+ * The checkers {@link checkFiles} runs by default. Empty for now: the PKI
+ * work appends the key password, key/certificate match and validity checks
+ * here.
+ *
+ * @example
+ * ```ts
+ * import { tlsFileCheckers } from "./check_files.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(Array.isArray(tlsFileCheckers));
+ * ```
+ */
+export const tlsFileCheckers: TlsFileChecker[] = [];
+
+/**
+ * Options of {@link checkFiles}.
+ *
+ * @example
+ * ```ts
+ * import type { CheckFilesOptions } from "./check_files.ts";
+ *
+ * const options: CheckFilesOptions = { checkers: [] };
+ * ```
+ */
+export interface CheckFilesOptions {
+  /** Where values came from (from `loadConfig`), to name the right variable or key. */
+  origins?: ConfigOrigins;
+  /** Checkers to run instead of {@link tlsFileCheckers}. */
+  checkers?: readonly TlsFileChecker[];
+}
+
+/**
+ * Checks that every file an enabled feature uses can be read and is not
+ * empty, then runs the deeper checkers on each secure listener whose files
+ * were all read.
+ *
+ * @param config A configuration without errors (from `loadConfig`).
+ * @param readFile Reads a whole file.
+ * @param options Origins and checkers.
+ * @returns Every problem, each naming the variable or key of the file.
+ *
+ * @example
+ * ```ts
+ * import { checkFiles } from "./check_files.ts";
+ * import { loadConfig } from "./load.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { config, origins } = loadConfig({
+ *   env: { LISTENER_SSL_ENABLED: "true", LISTENER_SSL_PEM_CERT: "missing.pem" },
+ * });
+ * const errors = await checkFiles(
+ *   config,
+ *   () => Promise.reject(new Deno.errors.NotFound("no such file")),
+ *   { origins },
+ * );
+ * assert.equal(errors.length, 1);
+ * assert.equal(errors[0]!.path, "LISTENER_SSL_PEM_CERT");
+ * assert.equal(errors[0]!.message, 'Cannot read "missing.pem": file not found');
+ * ```
+ */
+export async function checkFiles(
+  config: PosternConfig,
+  readFile: ReadFile,
+  options: CheckFilesOptions = {},
+): Promise<ConfigError[]> {
+  const origins = options.origins ?? new ConfigOrigins();
+  const checkers = options.checkers ?? tlsFileCheckers;
+  const cache = new Map<string, Promise<Uint8Array | string>>();
+  /** Contents, or what is wrong. */
+  function read(path: string): Promise<Uint8Array | string> {
+    let pending = cache.get(path);
+    if (pending === undefined) {
+      pending = readFile(path).then(
+        (bytes) => bytes.length === 0 ? `File "${path}" is empty` : bytes,
+        (err: unknown) =>
+          `Cannot read ${JSON.stringify(path)}: ${describeReadError(err)}`,
+      );
+      cache.set(path, pending);
+    }
+    return pending;
+  }
+
+  const errors: ConfigError[] = [];
+  for (const listener of config.listeners) {
+    const tls = listener.tls;
+    if (!listener.enabled || tls === undefined) continue;
+    const pathOf = (field: string) =>
+      origins.sourceOf(listenerField(listener, `tls.${field}`));
+    const files = new Map<TlsFileField, Uint8Array>();
+    let complete = true;
+    for (const [field, path] of filesInUse(tls)) {
+      const result = await read(path);
+      if (typeof result === "string") {
+        errors.push(new ConfigError(pathOf(field), result));
+        complete = false;
+      } else {
+        files.set(field, result);
+      }
+    }
+    if (!complete) continue;
+    for (const checker of checkers) {
+      try {
+        errors.push(...await checker({ config, listener, tls, files, pathOf }));
+      } catch (err) {
+        errors.push(
+          new ConfigError(
+            origins.sourceOf(listenerField(listener, "enabled")),
+            `Cannot check the files of listener ${listenerId(listener)}: ${
+              err instanceof Error ? err.message : String(err)
+            }`,
+            { cause: err },
+          ),
+        );
+      }
+    }
+  }
+  const initFile = config.psk.initFile;
+  if (config.psk.enabled && initFile !== undefined) {
+    const result = await read(initFile);
+    if (typeof result === "string") {
+      errors.push(new ConfigError(origins.sourceOf("psk.initFile"), result));
+    }
+  }
+  return errors;
+}
+
+/** The file fields of `tls` that are in use, with their paths. */
+function filesInUse(tls: TlsOptions): [TlsFileField, string][] {
+  const out: [TlsFileField, string | undefined][] =
+    tls.credentialsType === "PEM"
+      ? [["certFile", tls.certFile], ["keyFile", tls.keyFile]]
+      : [["keyStoreFile", tls.keyStoreFile]];
+  out.push(["caCertFile", tls.caCertFile]);
+  if (tls.enableCrlCheck) out.push(["crlFile", tls.crlFile]);
+  if (tls.ocsp.enableOcspStapling) {
+    out.push(["ocsp.issuerPemFile", tls.ocsp.issuerPemFile]);
+  }
+  return out.filter((e): e is [TlsFileField, string] => e[1] !== undefined);
+}
+
+/** A short reason for a failed read. */
+function describeReadError(err: unknown): string {
+  if (err instanceof Error) {
+    switch (err.name) {
+      case "NotFound":
+        return "file not found";
+      case "PermissionDenied":
+      case "NotCapable":
+        return "permission denied";
+      case "IsADirectory":
+        return "is a directory";
+    }
+    return err.message;
+  }
+  return String(err);
+}
