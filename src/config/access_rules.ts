@@ -8,7 +8,7 @@
  * @module
  */
 
-import { formatIp, parseIp } from "./ip.ts";
+import { formatIp, parseIp } from "../bytes/ip_address.ts";
 import type { Parsed } from "./values.ts";
 
 /**

@@ -94,7 +94,12 @@ export {
   parseAccessRule,
   parseCidr,
 } from "./access_rules.ts";
-export { formatIp, parseIp, parseIpv4, parseIpv6 } from "./ip.ts";
+export {
+  formatIp,
+  parseIp,
+  parseIpv4,
+  parseIpv6,
+} from "../bytes/ip_address.ts";
 export {
   type BindAddress,
   checkPort,

@@ -20,7 +20,7 @@ import {
   type PosternConfig,
   transportOf,
 } from "./schema.ts";
-import { parseIp } from "./ip.ts";
+import { parseIp } from "../bytes/ip_address.ts";
 
 /**
  * Errors and warnings of {@link validateConfig}.

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseIp, parseIpv4 } from "./ip.ts";
+import { parseIp, parseIpv4 } from "../bytes/ip_address.ts";
 
 /**
  * The result of parsing one value: the value, or what is wrong with it.

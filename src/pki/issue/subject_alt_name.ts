@@ -15,6 +15,7 @@
  * @module
  */
 
+import { parseIp } from "../../bytes/ip_address.ts";
 import { derImplicit } from "../asn1/mod.ts";
 
 /**
@@ -200,66 +201,5 @@ function ascii(text: string): Uint8Array {
  * ```
  */
 export function parseIpAddress(text: string): Uint8Array | undefined {
-  return text.includes(":") ? parseIpv6(text) : parseIpv4(text);
-}
-
-function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i] as string;
-    if (!/^(?:0|[1-9][0-9]{0,2})$/.test(part) || Number(part) > 255) {
-      return undefined;
-    }
-    out[i] = Number(part);
-  }
-  return out;
-}
-
-function parseIpv6(text: string): Uint8Array | undefined {
-  const halves = text.split("::");
-  if (halves.length > 2) return undefined;
-  const head = parseGroups(halves[0] as string, halves.length === 1);
-  const tail = halves.length === 2
-    ? parseGroups(halves[1] as string, true)
-    : [];
-  if (!head || !tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const groups = [
-    ...head,
-    ...new Array<number>(halves.length === 1 ? 0 : missing).fill(0),
-    ...tail,
-  ];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
-}
-
-// The 16-bit groups of one side of `::`; an IPv4 tail is allowed only at the
-// end of the address (RFC 4291 §2.2 form 3).
-function parseGroups(text: string, last: boolean): number[] | undefined {
-  if (text === "") return [];
-  const parts = text.split(":");
-  const groups: number[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] as string;
-    if (last && i === parts.length - 1 && part.includes(".")) {
-      const v4 = parseIpv4(part);
-      if (!v4) return undefined;
-      groups.push(
-        ((v4[0] as number) << 8) | (v4[1] as number),
-        ((v4[2] as number) << 8) | (v4[3] as number),
-      );
-    } else if (/^[0-9A-Fa-f]{1,4}$/.test(part)) {
-      groups.push(parseInt(part, 16));
-    } else {
-      return undefined;
-    }
-  }
-  return groups;
+  return parseIp(text);
 }

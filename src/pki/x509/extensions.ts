@@ -7,6 +7,7 @@
  * @module
  */
 
+import { formatIp } from "../../bytes/ip_address.ts";
 import { DecodeError, encodeHex } from "../../bytes/mod.ts";
 import {
   decodeOid,
@@ -403,33 +404,7 @@ function ia5(el: DerElement, what: string): string {
  * ```
  */
 export function formatIpAddress(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join(".");
-  if (bytes.length !== 16) {
-    throw new RangeError(`Cannot format a ${bytes.length}-byte IP address`);
-  }
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) {
-    groups.push(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
-  }
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return hex.slice(0, bestStart).join(":") + "::" +
-    hex.slice(bestStart + bestLen).join(":");
+  return formatIp(bytes);
 }
 
 /**

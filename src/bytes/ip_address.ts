@@ -1,6 +1,6 @@
 /**
  * IPv4 and IPv6 address parsing and formatting (RFC 4291 §2.2 text forms,
- * RFC 5952 canonical output), for bind addresses and access rules.
+ * RFC 5952 canonical output), for bind addresses, access rules and certificate names.
  *
  * @module
  */
@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { parseIpv4 } from "./ip.ts";
+ * import { parseIpv4 } from "./ip_address.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(parseIpv4("10.0.0.1"), new Uint8Array([10, 0, 0, 1]));
@@ -45,7 +45,7 @@ export function parseIpv4(text: string): Uint8Array | undefined {
  *
  * @example
  * ```ts
- * import { parseIpv6 } from "./ip.ts";
+ * import { parseIpv6 } from "./ip_address.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(parseIpv6("::1")?.[15], 1);
@@ -104,7 +104,7 @@ function parseGroups(text: string, last: boolean): number[] | undefined {
  *
  * @example
  * ```ts
- * import { parseIp } from "./ip.ts";
+ * import { parseIp } from "./ip_address.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(parseIp("192.168.1.1")?.length, 4);
@@ -125,7 +125,7 @@ export function parseIp(text: string): Uint8Array | undefined {
  *
  * @example
  * ```ts
- * import { formatIp, parseIp } from "./ip.ts";
+ * import { formatIp, parseIp } from "./ip_address.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(formatIp(parseIp("2001:0DB8:0:0:0:0:0:1")!), "2001:db8::1");
