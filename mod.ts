@@ -13,3 +13,4 @@ export * from "./src/pki/mod.ts";
 export * from "./src/config/mod.ts";
 export * from "./src/log/mod.ts";
 export * from "./src/server.ts";
+export * from "./src/mqtt/mod.ts";
