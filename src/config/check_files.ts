@@ -5,15 +5,15 @@
  * core of the configuration stays free of IO.
  *
  * Deeper checks (the key password opens the key, the key matches the
- * certificate, the certificate is not expired, a DTLS key is ECDSA) belong to
- * the PKI code and plug in as {@link TlsFileChecker}s: append them to
- * {@link tlsFileCheckers} (or pass `checkers`); each receives the contents of
- * one listener's files once they have all been read.
+ * certificate, a DTLS key is ECDSA) plug in as {@link TlsFileChecker}s
+ * ({@link tlsFileCheckers}, or `checkers`); each receives the contents of one
+ * listener's files once they have all been read.
  *
  * @module
  */
 
 import { ConfigError } from "./errors.ts";
+import { tlsCredentialsChecker } from "./tls_credentials.ts";
 import { ConfigOrigins, listenerField } from "./origins.ts";
 import {
   type ListenerConfig,
@@ -106,9 +106,9 @@ export type TlsFileChecker = (
 ) => Promise<readonly ConfigError[]>;
 
 /**
- * The checkers {@link checkFiles} runs by default. Empty for now: the PKI
- * work appends the key password, key/certificate match and validity checks
- * here.
+ * The checkers {@link checkFiles} runs by default: the credentials check of
+ * `tls_credentials.ts` (key password, key/certificate match, ECDSA key for
+ * DTLS, parsable CAs and CRLs).
  *
  * @example
  * ```ts
@@ -118,7 +118,7 @@ export type TlsFileChecker = (
  * assert.ok(Array.isArray(tlsFileCheckers));
  * ```
  */
-export const tlsFileCheckers: TlsFileChecker[] = [];
+export const tlsFileCheckers: TlsFileChecker[] = [tlsCredentialsChecker];
 
 /**
  * Options of {@link checkFiles}.

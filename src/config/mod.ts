@@ -111,3 +111,9 @@ export {
   parsePort,
 } from "./values.ts";
 export { didYouMean, editDistance, suggest } from "./suggest.ts";
+export {
+  loadTlsCredentials,
+  type TlsCredentials,
+  tlsCredentialsChecker,
+  type TlsCredentialsResult,
+} from "./tls_credentials.ts";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { certsCommand } from "../../cli/certs.ts";
 import { main, type MainOptions, VERSION } from "../../cli/main.ts";
 
 function io(env: Record<string, string> = {}) {
@@ -62,7 +63,13 @@ Deno.test("main() exits 2 for no command, unknown commands and commands not in t
 });
 
 Deno.test("main() config check prints the effective config with secrets redacted and exits 0", async () => {
-  const cert = await tempFile("server.pem", "-----BEGIN CERTIFICATE-----\n");
+  const certDir = await Deno.makeTempDir({ prefix: "postern-main-certs-" });
+  assert.equal(await certsCommand(["init", "--dir", certDir]), 0);
+  const cert = await tempFile(
+    "server.pem",
+    await Deno.readTextFile(`${certDir}/server.pem`) +
+      await Deno.readTextFile(`${certDir}/server_key.pem`),
+  );
   const path = await tempFile(
     "postern.json",
     JSON.stringify({

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { certsCommand } from "../../cli/certs.ts";
 import { main } from "../../cli/main.ts";
 import { serveCommand, type ServeOptions } from "../../cli/serve.ts";
 import type { ListenerFactory } from "../../src/server.ts";
@@ -69,6 +70,8 @@ Deno.test("serveCommand() runs until stopped, prints hints for started listeners
 });
 
 Deno.test("serveCommand() prints TLS and CoAP hints with the dev CA for the embedded default", async () => {
+  const devDir = await Deno.makeTempDir({ prefix: "postern-dev-certs-" });
+  assert.equal(await certsCommand(["init", "--dir", devDir]), 0);
   const { hints, controller, options } = harness({});
   const fake: ListenerFactory = (cfg) =>
     Promise.resolve({
@@ -81,7 +84,7 @@ Deno.test("serveCommand() prints TLS and CoAP hints with the dev CA for the embe
     ...options,
     factories: { tcp: fake, ssl: fake, coap: fake, dtls: fake },
     ensureDevCertificates: () => Promise.resolve({ created: false }),
-    readFile: () => Promise.resolve(new Uint8Array([1])),
+    readFile: (path) => Deno.readFile(`${devDir}/${path.split("/").pop()}`),
     onStarted: () => controller.abort(),
   });
   assert.equal(code, 0);

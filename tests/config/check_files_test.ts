@@ -5,6 +5,7 @@ import {
   formatIssue,
   loadConfig,
   type ReadFile,
+  tlsCredentialsChecker,
   type TlsFileChecker,
   tlsFileCheckers,
 } from "../../src/config/mod.ts";
@@ -80,7 +81,7 @@ Deno.test("checkFiles() ignores files of disabled listeners and unused credentia
     },
   });
   const read = reader({ "wss.p12": PEM });
-  assert.deepEqual(await checkFiles(config, read), []);
+  assert.deepEqual(await checkFiles(config, read, { checkers: [] }), []);
   assert.deepEqual(read.reads, ["wss.p12"]);
 });
 
@@ -115,5 +116,5 @@ Deno.test("checkFiles() runs the injected checkers once a listener's files are r
     "LISTENER_SSL_ENABLED: Cannot check the files of listener ssl/default: boom",
     'COAP_DTLS_PEM_CERT: Cannot read "missing.pem": file not found',
   ]);
-  assert.deepEqual(tlsFileCheckers, []);
+  assert.deepEqual(tlsFileCheckers, [tlsCredentialsChecker]);
 });
