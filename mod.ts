@@ -14,3 +14,4 @@ export * from "./src/config/mod.ts";
 export * from "./src/log/mod.ts";
 export * from "./src/server.ts";
 export * from "./src/mqtt/mod.ts";
+export * from "./src/sessions/mod.ts";

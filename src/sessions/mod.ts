@@ -1,0 +1,12 @@
+/**
+ * Session inactivity sweeping shared by DTLS, MQTT and CoAP.
+ *
+ * @module
+ */
+
+export { IdleIndex } from "./idle_index.ts";
+export {
+  SessionSweeper,
+  type SweepReport,
+  type SweepTarget,
+} from "./sweeper.ts";

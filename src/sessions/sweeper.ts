@@ -1,0 +1,135 @@
+/**
+ * The one mechanism that ends idle sessions, whatever the protocol: DTLS
+ * associations (`TB_COAP_X509_DTLS_SESSION_INACTIVITY_TIMEOUT`, swept every
+ * `TB_COAP_X509_DTLS_SESSION_REPORT_TIMEOUT`), MQTT keep-alive and session
+ * expiry, CoAP observers. Each table registers a {@link SweepTarget}; the
+ * sweeper calls it at its interval and reports what each sweep removed.
+ *
+ * Sans-IO like the protocol cores: time comes in as `now`, and the adapter
+ * arms one timer at {@link SessionSweeper.nextTimeout}.
+ *
+ * @module
+ */
+
+/** A table of sessions the sweeper looks after. */
+export interface SweepTarget {
+  /** Name for logs and counters, e.g. `dtls/default`. */
+  readonly name: string;
+  /** How often to sweep, in ms. */
+  readonly intervalMs: number;
+  /** Ends what is idle at `now`; returns how many sessions were removed. */
+  sweep(now: number): number;
+}
+
+/** What one sweep of one target did. */
+export interface SweepReport {
+  /** The target's name. */
+  readonly target: string;
+  /** When the sweep ran. */
+  readonly at: number;
+  /** Sessions removed by this sweep. */
+  readonly removed: number;
+  /** Sessions removed by every sweep of this target so far. */
+  readonly removedTotal: number;
+  /** What the target threw, if the sweep failed. */
+  readonly error?: unknown;
+}
+
+interface Entry {
+  readonly target: SweepTarget;
+  due: number;
+  removedTotal: number;
+}
+
+/**
+ * Runs every registered target's sweep at its interval.
+ *
+ * @example
+ * ```ts
+ * import { SessionSweeper } from "./sweeper.ts";
+ * import { IdleIndex } from "./idle_index.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const idle = new IdleIndex<string>();
+ * idle.touch("device-1", 0);
+ * const sweeper = new SessionSweeper();
+ * sweeper.register({
+ *   name: "dtls/default",
+ *   intervalMs: 1000,
+ *   sweep: (now) => idle.takeIdle(now, 5000).length,
+ * }, 0);
+ * assert.equal(sweeper.nextTimeout(), 1000);
+ * assert.deepEqual(sweeper.handleTimeout(1000), [
+ *   { target: "dtls/default", at: 1000, removed: 0, removedTotal: 0 },
+ * ]);
+ * assert.equal(sweeper.handleTimeout(5000)[0]?.removed, 1);
+ * ```
+ */
+export class SessionSweeper {
+  readonly #entries = new Map<string, Entry>();
+
+  /**
+   * Adds a target; its first sweep is due one interval after `now`.
+   *
+   * @throws {RangeError} if a target of that name is registered or the
+   * interval is not positive.
+   */
+  register(target: SweepTarget, now: number): void {
+    if (this.#entries.has(target.name)) {
+      throw new RangeError(`Cannot register sweep target ${target.name} twice`);
+    }
+    if (!(target.intervalMs > 0)) {
+      throw new RangeError(
+        `Cannot sweep ${target.name} every ${target.intervalMs} ms`,
+      );
+    }
+    this.#entries.set(target.name, {
+      target,
+      due: now + target.intervalMs,
+      removedTotal: 0,
+    });
+  }
+
+  /** Removes a target. */
+  unregister(name: string): void {
+    this.#entries.delete(name);
+  }
+
+  /** The earliest due sweep, or `undefined` with no targets. */
+  nextTimeout(): number | undefined {
+    let next: number | undefined;
+    for (const e of this.#entries.values()) {
+      if (next === undefined || e.due < next) next = e.due;
+    }
+    return next;
+  }
+
+  /**
+   * Sweeps every target that is due at `now` and returns one report each.
+   * A target that throws is reported with `removed: 0` and its `error`, and
+   * swept again at its next interval; it never stops the others.
+   */
+  handleTimeout(now: number): SweepReport[] {
+    const reports: SweepReport[] = [];
+    for (const e of this.#entries.values()) {
+      if (e.due > now) continue;
+      let removed = 0;
+      let error: unknown;
+      try {
+        removed = e.target.sweep(now);
+      } catch (err) {
+        error = err;
+      }
+      e.removedTotal += removed;
+      e.due = now + e.target.intervalMs;
+      reports.push({
+        target: e.target.name,
+        at: now,
+        removed,
+        removedTotal: e.removedTotal,
+        ...(error === undefined ? {} : { error }),
+      });
+    }
+    return reports;
+  }
+}
