@@ -5,23 +5,31 @@
  * postern serve [--config FILE] [--data-dir DIR] [--log-format json|text]
  * postern certs init [--dir certs] | certs issue --cn NAME [--ca ...]
  * postern config check [--config FILE]
+ * postern psk add|rm|ls|import, postern token add|rm|ls
+ * postern user add|rm|ls, postern cert allow|revoke|rm|ls|ca
+ * postern acl set|rm|ls|check
  * postern help | --help, postern --version
  * ```
  *
- * `psk`, `token`, `user` and `coap` are not implemented in this build and
- * exit with code 2.
+ * `coap` is not implemented in this build and exits with code 2.
  *
  * @module
  */
 
 import denoJson from "../deno.json" with { type: "json" };
+import { aclCommand } from "./acl.ts";
+import { certCommand } from "./cert.ts";
 import { certsCommand } from "./certs.ts";
 import {
   type CommandIo,
   configCheckCommand,
   resolveIo,
 } from "./config_check.ts";
+import { pskCommand } from "./psk.ts";
 import { serveCommand, type ServeOptions } from "./serve.ts";
+import type { StoreCommandIo } from "./_store.ts";
+import { tokenCommand } from "./token.ts";
+import { userCommand } from "./user.ts";
 import { didYouMean } from "../src/config/mod.ts";
 
 /**
@@ -46,10 +54,19 @@ Usage:
   postern certs init [--dir certs]         dev CA, server and client certificates
   postern certs issue --cn NAME [--ca ...] one more client certificate
   postern config check [--config FILE]     validate and print the effective config
+  postern psk add|rm|ls|import             PSK identities
+  postern token add|rm|ls                  device access tokens
+  postern user add|rm|ls                   users with passwords
+  postern cert allow|revoke|rm|ls|ca       client certificate identities, trusted CAs
+  postern acl set|rm|ls|check              topic ACLs
   postern help | --help                    this text
   postern --version                        the version
 
-Not implemented in this build: psk, token, user, coap.
+The credential commands work on the store in --data-dir (default
+POSTERN_DATA_DIR, else ./data) while the broker runs; see
+"postern psk --help" and the others.
+
+Not implemented in this build: coap.
 
 Configuration: the ThingsBoard/TBMQ environment variables (LISTENER_*, COAP_*,
 MQTT_SSL_*, TB_COAP_X509_DTLS_*, PSK_AUTHENTICATION_*, POSTERN_DATA_DIR)
@@ -63,9 +80,11 @@ const COMMANDS = [
   "psk",
   "token",
   "user",
+  "cert",
+  "acl",
   "coap",
 ];
-const NOT_BUILT = new Set(["psk", "token", "user", "coap"]);
+const NOT_BUILT = new Set(["coap"]);
 
 /**
  * Options of {@link main}: the IO and test hooks passed on to the commands.
@@ -77,7 +96,7 @@ const NOT_BUILT = new Set(["psk", "token", "user", "coap"]);
  * const options: MainOptions = { env: {}, stdout: () => {}, stderr: () => {} };
  * ```
  */
-export type MainOptions = CommandIo & ServeOptions;
+export type MainOptions = CommandIo & ServeOptions & StoreCommandIo;
 
 /**
  * Runs the command line.
@@ -95,7 +114,7 @@ export type MainOptions = CommandIo & ServeOptions;
  * const out: string[] = [];
  * assert.equal(await main(["--version"], { stdout: (t) => out.push(t) }), 0);
  * assert.deepEqual(out, [`postern ${VERSION}`]);
- * assert.equal(await main(["psk", "ls"], { stderr: () => {} }), 2);
+ * assert.equal(await main(["coap", "get"], { stderr: () => {} }), 2);
  * ```
  */
 export async function main(
@@ -126,6 +145,16 @@ export async function main(
       return await serveCommand(rest, options);
     case "certs":
       return await certsCommand(rest);
+    case "psk":
+      return await pskCommand(rest, options);
+    case "token":
+      return await tokenCommand(rest, options);
+    case "user":
+      return await userCommand(rest, options);
+    case "cert":
+      return await certCommand(rest, options);
+    case "acl":
+      return await aclCommand(rest, options);
     case "config":
       if (rest[0] === "check") {
         return await configCheckCommand(rest.slice(1), options);

@@ -49,17 +49,41 @@ Deno.test("main() exits 2 for no command, unknown commands and commands not in t
     /unknown command "serv" \(did you mean "serve"\?\)/,
   );
 
-  for (const command of ["psk", "token", "user", "coap"]) {
-    const { err, options } = io();
-    assert.equal(await main([command, "ls"], options), 2);
-    assert.deepEqual(err, [
-      `postern ${command}: not implemented in this build`,
-    ]);
-  }
+  const coap = io();
+  assert.equal(await main(["coap", "get"], coap.options), 2);
+  assert.deepEqual(coap.err, ["postern coap: not implemented in this build"]);
 
   const config = io();
   assert.equal(await main(["config", "show"], config.options), 2);
   assert.match(config.err[0]!, /unknown subcommand "show"/);
+});
+
+Deno.test("main() routes psk, token, user, cert and acl to the credential store commands", async () => {
+  const help = io();
+  assert.equal(await main(["--help"], help.options), 0);
+  for (const command of ["psk", "token", "user", "cert", "acl"]) {
+    assert.match(help.out.join("\n"), new RegExp(`postern ${command} `));
+    const { out, err, options } = io();
+    assert.equal(await main([command, "--help"], options), 0);
+    assert.deepEqual(err, []);
+    assert.match(out.join("\n"), new RegExp(`^Usage: postern ${command} `));
+    const bad = io();
+    assert.equal(await main([command, "frobnicate"], bad.options), 2);
+    assert.match(bad.err[0]!, /unknown command "frobnicate"/);
+  }
+  const dir = await Deno.makeTempDir({ prefix: "postern_cli_" });
+  const add = io();
+  assert.equal(
+    await main(
+      ["psk", "add", "d1", "--key", "0011", "--data-dir", dir],
+      add.options,
+    ),
+    0,
+  );
+  const ls = io({ POSTERN_DATA_DIR: dir });
+  assert.equal(await main(["psk", "ls"], ls.options), 0);
+  assert.deepEqual(ls.out, ["d1"]);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("main() config check prints the effective config with secrets redacted and exits 0", async () => {
