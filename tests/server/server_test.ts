@@ -157,6 +157,7 @@ Deno.test("startServer() closes the started listeners and names the key when one
       factories,
       origins,
       readFile: () => Promise.resolve(new Uint8Array([1])),
+      checkers: [],
     }).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof ConfigError);
     assert.equal(err.path, "LISTENER_SSL_BIND_PORT");
@@ -256,6 +257,7 @@ Deno.test("startServer() makes development certificates for the embedded default
       );
       return Promise.resolve({ created: true });
     },
+    checkers: [],
     readFile: (path) =>
       files.has(path)
         ? Promise.resolve(new Uint8Array([1]))
