@@ -80,8 +80,8 @@ Stops cleanly on SIGINT or SIGTERM.`;
  * import assert from "node:assert/strict";
  *
  * const lines: string[] = [];
- * const code = await serveCommand([], {
- *   env: { LISTENER_TCP_BIND_ADDRESS: "127.0.0.1" },
+ * const code = await serveCommand(["--data-dir", await Deno.makeTempDir()], {
+ *   env: { LISTENER_TCP_BIND_ADDRESS: "127.0.0.1", LISTENER_TCP_BIND_PORT: "0", COAP_ENABLED: "false" },
  *   logSink: (line) => lines.push(line),
  *   stderr: () => {},
  *   signal: AbortSignal.abort(),

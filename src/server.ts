@@ -2,10 +2,13 @@
  * The composition root: builds the listeners the configuration enables.
  *
  * Each protocol listener plugs in as a {@link ListenerFactory} for its
- * family in {@link listenerFactories}; later work adds MQTT over TCP, TLS
- * and WebSocket, and CoAP over UDP and DTLS there rather than inventing its
- * own start-up. A family without a factory is reported (`listener.unavailable`,
- * "not implemented in this build") and skipped; right now no family has one.
+ * family in {@link listenerFactories}: MQTT over TCP, TLS and (secure)
+ * WebSocket are there (`src/net/mqtt_listeners.ts`); CoAP over UDP and DTLS
+ * plug in the same way. A family without a factory is reported
+ * (`listener.unavailable`, "not implemented in this build") and skipped.
+ * Services shared by several listeners (the one MQTT broker) live in the
+ * context's {@link ServiceRegistry}, created on first use and closed after
+ * the listeners.
  *
  * {@link startServer}:
  * 1. with the embedded default, makes the development certificates (an
@@ -37,6 +40,7 @@ import {
   type TlsFileChecker,
 } from "./config/mod.ts";
 import type { Logger } from "./log/mod.ts";
+import { mqttListenerFactories } from "./net/mqtt_listeners.ts";
 
 /**
  * Where a listener is bound.
@@ -105,6 +109,88 @@ export interface ServerContext {
   readonly config: PosternConfig;
   /** A logger whose lines carry the listener (`listener=ssl/default`). */
   readonly logger: Logger;
+  /** Services shared by listeners (always set by {@link startServer}). */
+  readonly services?: ServiceRegistry;
+}
+
+/**
+ * Something several listeners share, closed after them.
+ *
+ * @example
+ * ```ts
+ * import type { SharedService } from "./server.ts";
+ *
+ * const none: SharedService = { close: () => Promise.resolve() };
+ * ```
+ */
+export interface SharedService {
+  /** Releases it; called once, after every listener closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Services shared by listeners, by key: created on first use, closed last
+ * created first.
+ *
+ * @example
+ * ```ts
+ * import { ServiceRegistry } from "./server.ts";
+ * import { Logger } from "./log/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const services = new ServiceRegistry(new Logger({ sink: () => {} }));
+ * let made = 0;
+ * const create = () => Promise.resolve({ n: ++made, close: () => Promise.resolve() });
+ * const a = await services.get("x", create);
+ * assert.equal(a, await services.get("x", create));
+ * assert.equal(made, 1);
+ * await services.close();
+ * ```
+ */
+export class ServiceRegistry {
+  readonly #logger: Logger;
+  readonly #entries = new Map<string, Promise<SharedService>>();
+
+  /** @param logger The server's logger; services get a child with `service=KEY`. */
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /**
+   * The service under `key`, made by `create` the first time.
+   *
+   * @param key Its name.
+   * @param create Makes it, given a logger for it.
+   * @returns The service.
+   */
+  get<T extends SharedService>(
+    key: string,
+    create: (logger: Logger) => Promise<T>,
+  ): Promise<T> {
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      entry = create(this.#logger.child({ service: key }));
+      this.#entries.set(key, entry);
+      entry.catch(() => this.#entries.delete(key));
+    }
+    return entry as Promise<T>;
+  }
+
+  /** Closes every service, last created first; never rejects. */
+  async close(): Promise<void> {
+    const entries = [...this.#entries].reverse();
+    this.#entries.clear();
+    for (const [key, entry] of entries) {
+      try {
+        await (await entry).close();
+      } catch (err) {
+        this.#logger.error("service.close_failed", {
+          service: key,
+          error: err,
+        });
+      }
+    }
+  }
 }
 
 /**
@@ -146,19 +232,22 @@ export type ListenerFactories = Partial<
 >;
 
 /**
- * The listener factories of this build. Empty for now: the protocol
- * listeners (MQTT over TCP, TLS and WebSocket; CoAP over UDP and DTLS) are
- * added here by the issues that build them.
+ * The listener factories of this build: MQTT over TCP, TLS, WebSocket and
+ * secure WebSocket. CoAP over UDP and DTLS are added here by the issues that
+ * build them.
  *
  * @example
  * ```ts
  * import { listenerFactories } from "./server.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(listenerFactories.tcp, undefined);
+ * assert.equal(typeof listenerFactories.tcp, "function");
+ * assert.equal(listenerFactories.coap, undefined);
  * ```
  */
-export const listenerFactories: Readonly<ListenerFactories> = {};
+export const listenerFactories: Readonly<ListenerFactories> = {
+  ...mqttListenerFactories,
+};
 
 /**
  * Makes the development CA, server and client certificates in `dir` unless
@@ -218,8 +307,12 @@ export interface StartServerOptions {
  * import { Logger } from "./log/mod.ts";
  * import { type Server, startServer } from "./server.ts";
  *
- * const server: Server = await startServer(defaultConfig(), {
+ * const config = defaultConfig();
+ * config.dataDir = await Deno.makeTempDir();
+ * config.listeners = config.listeners.map((l) => ({ ...l, host: "127.0.0.1", port: 0 }));
+ * const server: Server = await startServer(config, {
  *   logger: new Logger({ sink: () => {} }),
+ *   readFile: () => Promise.reject(new Deno.errors.NotFound("no certificates")),
  * });
  * await server.close();
  * ```
@@ -340,6 +433,7 @@ export async function startServer(
   if (fileErrors.length > 0) throw new ConfigValidationError(fileErrors);
 
   const started: Listener[] = [];
+  const services = new ServiceRegistry(logger);
   for (const cfg of enabled) {
     const factory = factories[cfg.family];
     if (factory === undefined) {
@@ -357,6 +451,7 @@ export async function startServer(
       const listener = await factory(cfg, {
         config,
         logger: logger.child({ listener: id }),
+        services,
       });
       started.push(listener);
       logger.info("listener.started", {
@@ -373,6 +468,7 @@ export async function startServer(
         error: err,
       });
       await closeAll(started, logger);
+      await services.close();
       throw new ConfigError(
         origins.sourceOf(listenerField(cfg, "port")),
         `Cannot start listener ${id} on ${where}: ${describeStartError(err)}`,
@@ -384,7 +480,7 @@ export async function startServer(
     listeners: started.length,
     unavailable: unavailable.length,
   });
-  return new RunningServer(started, { unavailable, logger });
+  return new RunningServer(started, { unavailable, logger, services });
 }
 
 /** Log fields naming a configured listener. */
@@ -475,15 +571,21 @@ class RunningServer implements Server {
   readonly #listeners: Listener[];
   readonly #unavailable: readonly ListenerConfig[];
   readonly #logger: Logger;
+  readonly #services: ServiceRegistry;
   #closing: Promise<void> | undefined;
 
   constructor(
     listeners: Listener[],
-    options: { unavailable: readonly ListenerConfig[]; logger: Logger },
+    options: {
+      unavailable: readonly ListenerConfig[];
+      logger: Logger;
+      services: ServiceRegistry;
+    },
   ) {
     this.#listeners = listeners;
     this.#unavailable = options.unavailable;
     this.#logger = options.logger;
+    this.#services = options.services;
   }
 
   get listeners(): readonly Listener[] {
@@ -497,6 +599,7 @@ class RunningServer implements Server {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await closeAll([...this.#listeners], this.#logger);
+      await this.#services.close();
       this.#logger.info("server.stopped", {});
     })();
     return this.#closing;

@@ -86,13 +86,15 @@ async function runUntilStarted(signal: Deno.Signal): Promise<void> {
     const events = lines.map((l) => JSON.parse(l));
     assert.deepEqual(events.map((e) => e.event), [
       "config.loaded",
-      "listener.unavailable",
+      "mqtt.store_loaded",
+      "listener.started",
       "server.started",
       "server.stopping",
+      "listener.stopped",
       "server.stopped",
     ]);
-    assert.equal(events[3].reason, signal);
-    assert.match(await stderr, /No listener is running/);
+    assert.equal(events[4].reason, signal);
+    assert.match(await stderr, /mosquitto_sub -h 127\.0\.0\.1 -p \d+/);
   } finally {
     clearTimeout(timer);
     await stderr.catch(() => "");

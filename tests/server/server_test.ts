@@ -108,22 +108,28 @@ Deno.test("startServer() starts enabled listeners that have a factory and logs t
 });
 
 Deno.test("startServer() reports listeners whose family is not implemented in this build", async () => {
-  assert.deepEqual(Object.keys(listenerFactories), []);
+  assert.deepEqual(Object.keys(listenerFactories), ["tcp", "ssl", "ws", "wss"]);
+  const dataDir = await Deno.makeTempDir({ prefix: "postern-server-" });
   const { config } = fileConfig({
     listeners: { tcp: { default: { bind: "127.0.0.1:0" } } },
+    data_dir: dataDir,
   });
   const { logger, events } = capture();
   const server = await startServer(config, { logger });
-  assert.deepEqual(server.listeners, []);
-  assert.deepEqual(server.unavailable.map((l) => l.family), ["tcp", "coap"]);
-  const unavailable = events().filter((e) =>
-    e.event === "listener.unavailable"
-  );
-  assert.deepEqual(unavailable.map((e) => [e.level, e.family, e.reason]), [
-    ["warn", "tcp", "MQTT over TCP is not implemented in this build"],
-    ["warn", "coap", "CoAP over UDP is not implemented in this build"],
-  ]);
-  await server.close();
+  try {
+    assert.deepEqual(server.listeners.map((l) => l.family), ["tcp"]);
+    assert.ok(await canConnect(server.listeners[0]!.address.port));
+    assert.deepEqual(server.unavailable.map((l) => l.family), ["coap"]);
+    const unavailable = events().filter((e) =>
+      e.event === "listener.unavailable"
+    );
+    assert.deepEqual(unavailable.map((e) => [e.level, e.family, e.reason]), [
+      ["warn", "coap", "CoAP over UDP is not implemented in this build"],
+    ]);
+  } finally {
+    await server.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });
 
 Deno.test("startServer() closes the started listeners and names the key when one cannot bind", async () => {
@@ -250,6 +256,7 @@ Deno.test("startServer() makes development certificates for the embedded default
   const server = await startServer(config, {
     logger,
     factories: { tcp: fake, ssl: fake, coap: fake, dtls: fake },
+    checkers: [],
     ensureDevCertificates: (dir) => {
       dirs.push(dir);
       files.add(DEV_CERTIFICATES.certFile).add(DEV_CERTIFICATES.keyFile).add(
@@ -257,7 +264,6 @@ Deno.test("startServer() makes development certificates for the embedded default
       );
       return Promise.resolve({ created: true });
     },
-    checkers: [],
     readFile: (path) =>
       files.has(path)
         ? Promise.resolve(new Uint8Array([1]))
@@ -272,7 +278,11 @@ Deno.test("startServer() makes development certificates for the embedded default
 Deno.test("startServer() skips the TLS and DTLS listeners when development certificates cannot be made", async () => {
   const { config } = loadConfig({ env: {} });
   const { logger, events } = capture();
-  const server = await startServer(config, { logger, readFile: noFiles });
+  const server = await startServer(config, {
+    logger,
+    readFile: noFiles,
+    factories: {},
+  });
   assert.deepEqual(server.unavailable.map((l) => l.family), [
     "ssl",
     "dtls",
@@ -298,6 +308,7 @@ Deno.test("startServer() skips the TLS and DTLS listeners when development certi
   const s2 = await startServer(config, {
     logger: second.logger,
     readFile: noFiles,
+    factories: {},
     ensureDevCertificates: () =>
       Promise.reject(new Error("read-only file system")),
   });

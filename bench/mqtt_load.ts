@@ -1,0 +1,523 @@
+/**
+ * MQTT load benchmark: postern beside Mosquitto, driven by one load
+ * generator (this script: raw Deno sockets + postern's codec), with each
+ * broker in its own process (`deno run -A cli/main.ts serve --config …` and
+ * `mosquitto -c …` with `set_tcp_nodelay true`), loopback only.
+ *
+ * Figures: messages per second for QoS 0 and 1, 1→1 and 1→100, 64 B and
+ * 1 KiB, over TCP and TLS; TLS connections per second (8 concurrent); RSS
+ * per idle connection. Every loop is bounded in count and time.
+ *
+ *   deno run -A bench/mqtt_load.ts [--quick]
+ *
+ * @module
+ */
+
+import { certsCommand } from "../cli/certs.ts";
+import { encodePacket, type Packet } from "../src/mqtt/mod.ts";
+
+const QUICK = Deno.args.includes("--quick");
+const IDLE_ONLY = Deno.args.includes("--idle-only");
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+const STEP_TIMEOUT_MS = 30_000;
+
+interface Broker {
+  name: string;
+  tcp: number;
+  tls: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitPort(port: number): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (Date.now() < end) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`port ${port} never opened`);
+}
+
+function spawnBroker(
+  name: string,
+  cmd: string,
+  args: string[],
+  ports: { tcp: number; tls: number },
+): Promise<Broker> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  return Promise.all([waitPort(ports.tcp), waitPort(ports.tls)]).then(() => ({
+    name,
+    ...ports,
+    pid: child.pid,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // gone
+      }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // gone
+        }
+      }, 5000);
+      await child.status;
+      clearTimeout(timer);
+    },
+  }));
+}
+
+async function startPostern(dir: string, certs: string): Promise<Broker> {
+  const tcp = freePort();
+  const tls = freePort();
+  const config = `${dir}/postern.json`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      listeners: {
+        tcp: { default: { bind: `127.0.0.1:${tcp}` } },
+        ssl: {
+          default: {
+            bind: `127.0.0.1:${tls}`,
+            ssl_options: {
+              certfile: `${certs}/serverChain.pem`,
+              keyfile: `${certs}/server_key.pem`,
+            },
+          },
+        },
+        coap: { default: { enable: false } },
+      },
+      data_dir: `${dir}/data`,
+      log: { level: "warn" },
+    }),
+  );
+  return await spawnBroker(
+    "postern",
+    Deno.execPath(),
+    ["run", "-A", MAIN, "serve", "--config", config],
+    { tcp, tls },
+  );
+}
+
+async function startMosquitto(dir: string, certs: string): Promise<Broker> {
+  const tcp = freePort();
+  const tls = freePort();
+  const conf = `${dir}/mosquitto.conf`;
+  await Deno.writeTextFile(
+    conf,
+    [
+      "per_listener_settings false",
+      "allow_anonymous true",
+      "set_tcp_nodelay true",
+      "max_queued_messages 1000",
+      `listener ${tcp} 127.0.0.1`,
+      `listener ${tls} 127.0.0.1`,
+      `certfile ${certs}/serverChain.pem`,
+      `keyfile ${certs}/server_key.pem`,
+      "",
+    ].join("\n"),
+  );
+  return await spawnBroker("mosquitto", "mosquitto", ["-c", conf], {
+    tcp,
+    tls,
+  });
+}
+
+/** A raw MQTT client with one reused read buffer and a frame scanner. */
+class Client {
+  readonly conn: Deno.Conn;
+  readonly #buf = new Uint8Array(256 * 1024);
+  #pending = new Uint8Array(0);
+  received = 0;
+  acks = 0;
+  #running = false;
+
+  constructor(conn: Deno.Conn) {
+    this.conn = conn;
+  }
+
+  static async open(
+    port: number,
+    options: { tls?: string | undefined; clientId: string },
+  ): Promise<Client> {
+    const raw = await Deno.connect({ hostname: "127.0.0.1", port });
+    raw.setNoDelay(true);
+    const conn = options.tls === undefined ? raw : await Deno.startTls(raw, {
+      hostname: "localhost",
+      caCerts: [options.tls],
+    });
+    const c = new Client(conn);
+    await c.send({
+      type: "connect",
+      protocolVersion: 4,
+      clean: true,
+      keepAlive: 0,
+      clientId: options.clientId,
+    });
+    await c.#readUntil(() => c.acks >= 1);
+    c.acks = 0;
+    return c;
+  }
+
+  async send(packet: Packet): Promise<void> {
+    await this.write(encodePacket(packet, 4));
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) {
+      off += await this.conn.write(bytes.subarray(off));
+    }
+  }
+
+  async subscribe(topic: string, qos: 0 | 1): Promise<void> {
+    await this.send({
+      type: "subscribe",
+      packetId: 1,
+      subscriptions: [{ topicFilter: topic, qos }],
+    });
+    await this.#readUntil(() => this.acks >= 1);
+    this.acks = 0;
+  }
+
+  /** Reads in the background: counts PUBLISH, answers QoS 1 with PUBACK. */
+  run(): void {
+    if (this.#running) return;
+    this.#running = true;
+    void this.#readUntil(() => false).catch(() => {});
+  }
+
+  async #readUntil(done: () => boolean): Promise<void> {
+    while (!done()) {
+      const n = await this.conn.read(this.#buf);
+      if (n === null) return;
+      const acks = this.#scan(this.#buf.subarray(0, n));
+      if (acks.length > 0) await this.write(concat(acks));
+    }
+  }
+
+  /** Splits frames; returns PUBACKs to send. */
+  #scan(chunk: Uint8Array): Uint8Array[] {
+    let data = chunk;
+    if (this.#pending.length > 0) {
+      data = concat([this.#pending, chunk]);
+    }
+    const out: Uint8Array[] = [];
+    let at = 0;
+    for (;;) {
+      if (data.length - at < 2) break;
+      let len = 0;
+      let mul = 1;
+      let i = at + 1;
+      let complete = false;
+      for (; i < data.length && i < at + 5; i++) {
+        const b = data[i]!;
+        len += (b & 0x7f) * mul;
+        mul *= 128;
+        if ((b & 0x80) === 0) {
+          complete = true;
+          i++;
+          break;
+        }
+      }
+      if (!complete || i + len > data.length) break;
+      const type = data[at]! >> 4;
+      if (type === 3) {
+        this.received++;
+        const qos = (data[at]! >> 1) & 3;
+        if (qos > 0) {
+          const tl = (data[i]! << 8) | data[i + 1]!;
+          const p = i + 2 + tl;
+          out.push(new Uint8Array([0x40, 2, data[p]!, data[p + 1]!]));
+        }
+      } else {
+        this.acks++;
+      }
+      at = i + len;
+    }
+    this.#pending = at === data.length ? new Uint8Array(0) : data.slice(at);
+    return out;
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch {
+      // closed
+    }
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+interface Throughput {
+  qos: 0 | 1;
+  subscribers: number;
+  size: number;
+  messages: number;
+}
+
+/** Deliveries per second (sum over subscribers); loss is reported. */
+async function throughput(
+  broker: Broker,
+  tls: string | undefined,
+  t: Throughput,
+): Promise<{ rate: number; delivered: number; expected: number }> {
+  const port = tls === undefined ? broker.tcp : broker.tls;
+  const topic = `bench/${crypto.randomUUID().slice(0, 8)}`;
+  const subs: Client[] = [];
+  for (let i = 0; i < t.subscribers; i++) {
+    const c = await Client.open(port, { tls, clientId: `s${i}-${topic}` });
+    await c.subscribe(topic, t.qos);
+    c.run();
+    subs.push(c);
+  }
+  const pub = await Client.open(port, { tls, clientId: `p-${topic}` });
+  pub.run();
+  const payload = new Uint8Array(t.size).fill(0x61);
+  const BATCH = 50;
+  // 20 batches of distinct packet identifiers (1..1000); at most 500 are
+  // unacknowledged at once, so an identifier is free again when reused.
+  const batches: Uint8Array[] = [];
+  for (let b = 0; b < 20; b++) {
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < BATCH; i++) {
+      frames.push(encodePacket({
+        type: "publish",
+        topic,
+        payload,
+        qos: t.qos,
+        retain: false,
+        dup: false,
+        ...(t.qos === 1 ? { packetId: b * BATCH + i + 1 } : {}),
+      }, 4));
+    }
+    batches.push(concat(frames));
+  }
+  // How far the publisher may run ahead of the subscribers: within the
+  // brokers' per-client queues (1000 messages), so nothing is dropped.
+  const lead = Math.min(20_000, 500 * t.subscribers);
+  const expected = t.messages * t.subscribers;
+  const delivered = () => subs.reduce((n, s) => n + s.received, 0);
+  const started = performance.now();
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (
+    let sent = 0;
+    sent < t.messages && Date.now() < deadline;
+    sent += BATCH
+  ) {
+    await pub.write(batches[(sent / BATCH) % 20]!);
+    // Publisher flow control: QoS 1 keeps at most 500 unacknowledged; both
+    // keep within 20 000 deliveries of the slowest subscriber's progress.
+    while (
+      Date.now() < deadline &&
+      ((t.qos === 1 && sent + BATCH - pub.acks > 500) ||
+        delivered() < (sent + BATCH) * t.subscribers - lead)
+    ) await new Promise((r) => setTimeout(r, 0));
+  }
+  let last = delivered();
+  let lastChange = Date.now();
+  while (delivered() < expected && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1));
+    if (delivered() !== last) {
+      last = delivered();
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > 1000) break;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const got = delivered();
+  for (const c of [...subs, pub]) c.close();
+  await new Promise((r) => setTimeout(r, 100));
+  return { rate: got / seconds, delivered: got, expected };
+}
+
+async function connectRate(
+  broker: Broker,
+  tls: string | undefined,
+  total: number,
+): Promise<number> {
+  const port = tls === undefined ? broker.tcp : broker.tls;
+  let next = 0;
+  const started = performance.now();
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+    while (next < total && Date.now() < deadline) {
+      const i = next++;
+      const c = await Client.open(port, { tls, clientId: `c${w}-${i}` });
+      await c.send({ type: "disconnect" });
+      c.close();
+    }
+  }));
+  return next / ((performance.now() - started) / 1000);
+}
+
+function rssKiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const m = status.match(/VmRSS:\s+(\d+) kB/);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** RSS growth per idle connected client, in bytes. */
+async function idleMemory(
+  broker: Broker,
+  count: number,
+): Promise<{ perConnection: number; connections: number }> {
+  const conns: Deno.TcpConn[] = [];
+  await new Promise((r) => setTimeout(r, 500));
+  const before = rssKiB(broker.pid);
+  const deadline = Date.now() + 60_000;
+  const buf = new Uint8Array(16);
+  try {
+    for (let i = 0; i < count && Date.now() < deadline; i += 100) {
+      await Promise.all(
+        Array.from({ length: Math.min(100, count - i) }, async (_, j) => {
+          const c = await Deno.connect({
+            hostname: "127.0.0.1",
+            port: broker.tcp,
+          });
+          c.setNoDelay(true);
+          await c.write(encodePacket({
+            type: "connect",
+            protocolVersion: 4,
+            clean: true,
+            keepAlive: 0,
+            clientId: `idle-${i + j}`,
+          }, 4));
+          await c.read(buf);
+          conns.push(c);
+        }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = rssKiB(broker.pid);
+    return {
+      perConnection: ((after - before) * 1024) / conns.length,
+      connections: conns.length,
+    };
+  } finally {
+    for (const c of conns) {
+      try {
+        c.close();
+      } catch {
+        // closed
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+}
+
+if (import.meta.main) {
+  const dir = await Deno.makeTempDir({ prefix: "postern-bench-" });
+  const certs = `${dir}/certs`;
+  await certsCommand(["init", "--dir", certs]);
+  // Mosquitto started as root drops to its own user: let it read the files.
+  await Deno.chmod(dir, 0o755);
+  await Deno.chmod(certs, 0o755);
+  for (const f of ["serverChain.pem", "server_key.pem"]) {
+    await Deno.chmod(`${certs}/${f}`, 0o644);
+  }
+  const ca = await Deno.readTextFile(`${certs}/ca.pem`);
+  const brokers: Broker[] = [];
+  const rows: string[] = [];
+  try {
+    brokers.push(await startMosquitto(dir, certs));
+    brokers.push(await startPostern(dir, certs));
+    const [mosq, post] = brokers as [Broker, Broker];
+    const scale = QUICK ? 0.2 : 1;
+    const cases: (Throughput & { tls: boolean })[] = [];
+    for (const tls of [false, true]) {
+      for (const qos of [0, 1] as const) {
+        for (const size of [64, 1024]) {
+          cases.push({
+            tls,
+            qos,
+            size,
+            subscribers: 1,
+            messages: Math.round((qos === 0 ? 100_000 : 40_000) * scale),
+          });
+          cases.push({
+            tls,
+            qos,
+            size,
+            subscribers: 100,
+            messages: Math.round((qos === 0 ? 2_000 : 1_000) * scale),
+          });
+        }
+      }
+    }
+    rows.push("| figure | Mosquitto | postern | postern ÷ Mosquitto |");
+    rows.push("| --- | ---: | ---: | ---: |");
+    for (const c of IDLE_ONLY ? [] : cases) {
+      const label = `QoS ${c.qos}, 1→${c.subscribers}, ${
+        c.size === 64 ? "64 B" : "1 KiB"
+      }, ${c.tls ? "TLS" : "TCP"} (msg/s delivered)`;
+      const m = await throughput(mosq, c.tls ? ca : undefined, c);
+      const p = await throughput(post, c.tls ? ca : undefined, c);
+      const loss = (r: typeof m) =>
+        r.delivered < r.expected
+          ? ` (${fmt(r.delivered)}/${fmt(r.expected)})`
+          : "";
+      rows.push(
+        `| ${label} | ${fmt(m.rate)}${loss(m)} | ${fmt(p.rate)}${loss(p)} | ${
+          (p.rate / m.rate).toFixed(2)
+        } |`,
+      );
+      console.error(rows.at(-1));
+    }
+    for (const tls of IDLE_ONLY ? [] : [false, true]) {
+      const n = QUICK ? 200 : tls ? 1000 : 3000;
+      const m = await connectRate(mosq, tls ? ca : undefined, n);
+      const p = await connectRate(post, tls ? ca : undefined, n);
+      rows.push(
+        `| ${tls ? "TLS" : "TCP"} connect + CONNACK, 8 concurrent (/s) | ${
+          fmt(m)
+        } | ${fmt(p)} | ${(p / m).toFixed(2)} |`,
+      );
+      console.error(rows.at(-1));
+    }
+    const idle = QUICK ? 1000 : 10_000;
+    const mi = await idleMemory(mosq, idle);
+    const pi = await idleMemory(post, idle);
+    rows.push(
+      `| RSS per idle connection (${fmt(pi.connections)} clients) | ${
+        fmt(mi.perConnection)
+      } B | ${fmt(pi.perConnection)} B | ${
+        (pi.perConnection / mi.perConnection).toFixed(2)
+      } |`,
+    );
+    console.error(rows.at(-1));
+    console.log(rows.join("\n"));
+  } finally {
+    for (const b of brokers) await b.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The MQTT listener factories of the composition root: `tcp`, `ssl`, `ws`
+ * and `wss`. All of them serve through the server's one
+ * {@link MqttService}, created on first use from the context's service
+ * registry and closed with the server.
+ *
+ * @module
+ */
+
+import type { PosternConfig } from "../config/mod.ts";
+import type {
+  ListenerFactories,
+  ListenerFactory,
+  ServerContext,
+} from "../server.ts";
+import { MqttService } from "./mqtt_service.ts";
+import { serveStreamListener } from "./stream_listener.ts";
+import { listenMqttTls, readListenerCredentials } from "./tls_listener.ts";
+import { listenMqttWebSocket } from "./websocket_listener.ts";
+
+/** Key of the MQTT service in a {@link ServiceRegistry}. */
+const MQTT_SERVICE = "mqtt";
+
+/**
+ * The server's MQTT service, created on first use.
+ *
+ * @param ctx The server context.
+ * @returns The shared service.
+ *
+ * @example
+ * ```ts
+ * import { mqttService } from "./mqtt_listeners.ts";
+ * import { defaultConfig } from "../config/mod.ts";
+ * import { Logger } from "../log/mod.ts";
+ * import { ServiceRegistry } from "../server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const logger = new Logger({ sink: () => {} });
+ * const services = new ServiceRegistry(logger);
+ * const ctx = { config: { ...defaultConfig(), dataDir: dir }, logger, services };
+ * assert.equal(await mqttService(ctx), await mqttService(ctx));
+ * await services.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function mqttService(ctx: ServerContext): Promise<MqttService> {
+  const services = ctx.services;
+  if (services === undefined) {
+    throw new TypeError("The server context has no service registry");
+  }
+  return services.get(
+    MQTT_SERVICE,
+    (logger) => MqttService.start(logger, brokerOptions(ctx.config)),
+  );
+}
+
+function brokerOptions(config: PosternConfig) {
+  return { dataDir: config.dataDir };
+}
+
+/**
+ * MQTT over TCP (`LISTENER_TCP_*`, 1883).
+ *
+ * @example
+ * ```ts
+ * import { mqttTcpFactory } from "./mqtt_listeners.ts";
+ * import { defaultConfig, defaultListener } from "../config/mod.ts";
+ * import { Logger } from "../log/mod.ts";
+ * import { ServiceRegistry } from "../server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const logger = new Logger({ sink: () => {} });
+ * const services = new ServiceRegistry(logger);
+ * const listener = await mqttTcpFactory(
+ *   { ...defaultListener("tcp", "default"), host: "127.0.0.1", port: 0 },
+ *   { config: { ...defaultConfig(), dataDir: dir }, logger, services },
+ * );
+ * assert.ok(listener.address.port > 0);
+ * await listener.close();
+ * await services.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export const mqttTcpFactory: ListenerFactory = async (cfg, ctx) => {
+  const service = await mqttService(ctx);
+  const socket = Deno.listen({ hostname: cfg.host, port: cfg.port });
+  return serveStreamListener(socket, cfg, {
+    driver: service.driver,
+    transport: "tcp",
+    logger: ctx.logger,
+  });
+};
+
+/**
+ * MQTT over TLS on `Deno.listenTls` (`LISTENER_SSL_*` / `MQTT_SSL_*`, 8883).
+ *
+ * @example
+ * ```ts
+ * import { mqttTlsFactory } from "./mqtt_listeners.ts";
+ * import type { ListenerFactory } from "../server.ts";
+ *
+ * const factory: ListenerFactory = mqttTlsFactory;
+ * ```
+ */
+export const mqttTlsFactory: ListenerFactory = async (cfg, ctx) => {
+  const credentials = await readListenerCredentials(ctx.config, cfg);
+  const service = await mqttService(ctx);
+  return listenMqttTls(cfg, {
+    driver: service.driver,
+    logger: ctx.logger,
+    credentials,
+  });
+};
+
+/**
+ * MQTT over WebSocket (`LISTENER_WS_*`, 8084, path `/mqtt`).
+ *
+ * @example
+ * ```ts
+ * import { mqttWsFactory } from "./mqtt_listeners.ts";
+ * import type { ListenerFactory } from "../server.ts";
+ *
+ * const factory: ListenerFactory = mqttWsFactory;
+ * ```
+ */
+export const mqttWsFactory: ListenerFactory = async (cfg, ctx) => {
+  const service = await mqttService(ctx);
+  return listenMqttWebSocket(cfg, {
+    driver: service.driver,
+    logger: ctx.logger,
+  });
+};
+
+/**
+ * MQTT over secure WebSocket (`LISTENER_WSS_*`, 8085, path `/mqtt`).
+ *
+ * @example
+ * ```ts
+ * import { mqttWssFactory } from "./mqtt_listeners.ts";
+ * import type { ListenerFactory } from "../server.ts";
+ *
+ * const factory: ListenerFactory = mqttWssFactory;
+ * ```
+ */
+export const mqttWssFactory: ListenerFactory = async (cfg, ctx) => {
+  const credentials = await readListenerCredentials(ctx.config, cfg);
+  const service = await mqttService(ctx);
+  return listenMqttWebSocket(cfg, {
+    driver: service.driver,
+    logger: ctx.logger,
+    credentials,
+  });
+};
+
+/**
+ * The four MQTT factories, by listener family.
+ *
+ * @example
+ * ```ts
+ * import { mqttListenerFactories } from "./mqtt_listeners.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(Object.keys(mqttListenerFactories), ["tcp", "ssl", "ws", "wss"]);
+ * ```
+ */
+export const mqttListenerFactories: Readonly<ListenerFactories> = {
+  tcp: mqttTcpFactory,
+  ssl: mqttTlsFactory,
+  ws: mqttWsFactory,
+  wss: mqttWssFactory,
+};
