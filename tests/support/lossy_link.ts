@@ -39,7 +39,7 @@ import { SeededRandom } from "./rng.ts";
  */
 export interface DatagramCore {
   /** A datagram arrived at time `now` (ms). */
-  handleInput(now: number, bytes: Uint8Array): void;
+  handleInput(now: number, bytes: Uint8Array): void | Promise<void>;
   /** The deadline from {@link nextTimeout} passed; `now` is the time. */
   handleTimeout(now: number): void;
   /** The next datagram to send, or `undefined` when there is none. */
@@ -449,6 +449,73 @@ export class LossyLink {
       }
     }
     return true;
+  }
+
+  /**
+   * {@link LossyLink.step} for cores whose `handleInput` returns a promise
+   * (the DTLS association: handshake crypto is async): each delivery is
+   * awaited before the next, so runs stay deterministic.
+   *
+   * @returns Whether anything happened.
+   */
+  async stepAsync(): Promise<boolean> {
+    this.#collect("a");
+    this.#collect("b");
+    const next = this.#nextEvent();
+    if (next === undefined) return false;
+    this.steps++;
+    this.#now = Math.max(this.#now, next);
+    while (this.#queue.length > 0 && this.#queue[0]!.deliverAt <= this.#now) {
+      const d = this.#queue.shift()!;
+      this.stats[d.from].delivered++;
+      await this.#cores[d.to].handleInput(this.#now, d.bytes);
+    }
+    for (const side of ["a", "b"] as const) {
+      const t = this.#cores[side].nextTimeout();
+      if (t !== undefined && t <= this.#now) {
+        this.#cores[side].handleTimeout(this.#now);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@link LossyLink.driveBounded} with {@link LossyLink.stepAsync}.
+   *
+   * @param maxSteps Steps after which to throw.
+   * @returns Steps taken.
+   */
+  async driveBoundedAsync(maxSteps = 10_000): Promise<number> {
+    const start = this.steps;
+    while (await this.stepAsync()) {
+      if (this.steps - start >= maxSteps) {
+        throw new Error(
+          `Link did not settle within ${maxSteps} steps (now ${this.#now} ms)`,
+        );
+      }
+    }
+    return this.steps - start;
+  }
+
+  /**
+   * {@link LossyLink.driveUntil} with {@link LossyLink.stepAsync}.
+   *
+   * @param done The condition.
+   * @param maxSteps Steps after which to throw.
+   */
+  async driveUntilAsync(done: () => boolean, maxSteps = 10_000): Promise<void> {
+    for (let i = 0; !done(); i++) {
+      if (i >= maxSteps) {
+        throw new Error(
+          `Condition not reached within ${maxSteps} steps (now ${this.#now} ms)`,
+        );
+      }
+      if (!(await this.stepAsync())) {
+        throw new Error(
+          `Link went idle at ${this.#now} ms before the condition held`,
+        );
+      }
+    }
   }
 
   /**

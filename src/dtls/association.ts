@@ -1,0 +1,752 @@
+/**
+ * One DTLS 1.2 association (RFC 6347) as a sans-IO core (quinn-proto
+ * shape): `handleInput(now, datagram)`, `handleTimeout(now)`,
+ * `pollTransmit()`, `pollEvent()`, `nextTimeout()`, plus `send(data)` and
+ * `close()`. It owns the record layer of one peer — epochs, per-epoch
+ * replay windows (RFC 6347 §4.1.2.6), record protection, handshake
+ * fragmentation and reassembly, flight retransmission (RFC 6347 §4.2.4) —
+ * and drives a handshake machine from `src/tls/handshake/`.
+ *
+ * Rules implemented here:
+ * - Records that fail to decrypt, are replayed, come from an unknown epoch
+ *   or do not parse are dropped silently (RFC 6347 §4.1.2.7). Records of the
+ *   next epoch that arrive before the ChangeCipherSpec are buffered (at most
+ *   {@link MAX_BUFFERED_RECORDS}) and processed after it (RFC 6347 §4.1).
+ * - A flight is kept as one unit; the timer retransmits it (1 s doubling to
+ *   60 s, 7 times) until the peer's next flight starts arriving. The last
+ *   flight of the handshake has no timer: it is sent again only when the
+ *   peer repeats the last message of its own last flight (RFC 6347 §4.2.4).
+ * - Every handshake failure becomes a fatal alert chosen by `alertFor`;
+ *   an unknown exception becomes internal_error. Nothing escapes
+ *   `handleInput`.
+ * - Renegotiation is refused: a new ClientHello on an established
+ *   association is answered with a no_renegotiation warning (RFC 5746 §4.4).
+ *   A ClientHello in epoch 0 from a rebooted client is the endpoint's
+ *   business (RFC 6347 §4.2.8, see `endpoint.ts`).
+ *
+ * `handleInput` is async only because handshake crypto is (WebCrypto);
+ * inputs are processed strictly one after another, whether or not the
+ * caller awaits.
+ *
+ * @example An in-memory PSK handshake
+ * ```ts
+ * import { DtlsAssociation } from "./association.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const key = new Uint8Array(16).fill(3);
+ * const server = new DtlsAssociation({ role: "server", server: { psk: () => key } });
+ * const client = new DtlsAssociation({ role: "client", client: { psk: { identity: "dev", key } } });
+ * client.start(0);
+ * for (let i = 0; i < 10 && !(client.established && server.established); i++) {
+ *   for (let d; (d = client.pollTransmit()) !== undefined;) await server.handleInput(0, d);
+ *   for (let d; (d = server.pollTransmit()) !== undefined;) await client.handleInput(0, d);
+ * }
+ * client.send(new TextEncoder().encode("hi"));
+ * await server.handleInput(0, client.pollTransmit()!);
+ * server.pollEvent(); // established
+ * const ev = server.pollEvent();
+ * assert.equal(ev?.kind, "data");
+ * ```
+ *
+ * @module
+ */
+
+import {
+  AlertDescription,
+  alertFor,
+  type AlertLevel,
+  alertName,
+  decodeAlert,
+  encodeAlert,
+  TlsAlertError,
+} from "../tls/alert.ts";
+import { ContentType } from "../tls/content_type.ts";
+import { HandshakeType } from "../tls/handshake_type.ts";
+import {
+  createRecordProtection,
+  dtlsSequence,
+  type RecordProtection,
+} from "../tls/record_protection.ts";
+import { ClientHandshake } from "../tls/handshake/client.ts";
+import { ServerHandshake } from "../tls/handshake/server.ts";
+import type {
+  ClientHandshakeConfig,
+  EstablishedSession,
+  HandshakeAction,
+  HandshakeInput,
+  PeerIdentity,
+  ServerHandshakeConfig,
+  SessionKeys,
+} from "../tls/handshake/types.ts";
+import {
+  decodeDatagram,
+  DTLS_1_2,
+  type DtlsRecord,
+  encodeRecord,
+  packDatagrams,
+} from "./record.ts";
+import { ReplayWindow } from "./replay_window.ts";
+import {
+  decodeHandshakeFragments,
+  encodeHandshakeMessage,
+  maxHandshakeFragmentBody,
+} from "./fragment.ts";
+import { Reassembler } from "./reassembly.ts";
+import {
+  Flight,
+  type FlightEntry,
+  FlightTimer,
+  type FlightTimerOptions,
+} from "./flight_timer.ts";
+
+/** Records of the next epoch kept until its ChangeCipherSpec arrives. */
+export const MAX_BUFFERED_RECORDS = 16;
+const MAX_QUEUED_APP_DATA = 64;
+
+/**
+ * What an association reports.
+ *
+ * @example
+ * ```ts
+ * import type { AssociationEvent } from "./association.ts";
+ * const e: AssociationEvent = { kind: "closed", reason: "close_notify" };
+ * ```
+ */
+export type AssociationEvent =
+  | {
+    readonly kind: "established";
+    readonly suite: string;
+    readonly identity: PeerIdentity | undefined;
+    readonly session: EstablishedSession;
+  }
+  | {
+    readonly kind: "data";
+    readonly data: Uint8Array;
+    readonly identity: PeerIdentity | undefined;
+  }
+  | {
+    readonly kind: "closed";
+    /** The alert sent or received, when there was one. */
+    readonly alert?: {
+      readonly description: number;
+      readonly name: string;
+      readonly received: boolean;
+    };
+    readonly reason: string;
+  };
+
+/**
+ * Options of one association.
+ *
+ * @example
+ * ```ts
+ * import type { AssociationOptions } from "./association.ts";
+ * const o: AssociationOptions = { role: "server", server: { psk: () => undefined }, mtu: 1280 };
+ * ```
+ */
+export interface AssociationOptions {
+  readonly role: "client" | "server";
+  /** Server handshake configuration (role server). */
+  readonly server?: ServerHandshakeConfig;
+  /** Client handshake configuration (role client). */
+  readonly client?: ClientHandshakeConfig;
+  /** Path MTU in bytes (IP packet); default 1280 (RFC 8200 minimum). */
+  readonly mtu?: number;
+  /** Flight retransmission timer settings. */
+  readonly timer?: FlightTimerOptions;
+  /**
+   * Server after a stateless cookie exchange: the ClientHello's
+   * `message_seq` (our first `message_seq` mirrors it, as OpenSSL does) and
+   * record sequence number (our epoch-0 records continue from it, RFC 6347
+   * §4.2.1).
+   */
+  readonly initial?: {
+    readonly messageSeq: number;
+    readonly recordSeq: number;
+  };
+}
+
+interface WriteState {
+  protection: RecordProtection | undefined;
+  seq: number;
+}
+
+interface ReadState {
+  readonly epoch: number;
+  readonly protection: RecordProtection | undefined;
+  readonly replay: ReplayWindow;
+}
+
+/**
+ * One DTLS association (client or server role).
+ *
+ * @example
+ * ```ts
+ * import { DtlsAssociation } from "./association.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const a = new DtlsAssociation({ role: "client", client: { psk: { identity: "x", key: new Uint8Array(16) } } });
+ * a.start(0);
+ * assert.ok(a.pollTransmit()!.length > 13);
+ * assert.equal(a.nextTimeout(), 1000);
+ * ```
+ */
+export class DtlsAssociation {
+  readonly role: "client" | "server";
+  readonly #machine: ServerHandshake | ClientHandshake;
+  readonly #mtu: number;
+  readonly #maxFragmentBody: number;
+  readonly #reassembler: Reassembler;
+  readonly #timer: FlightTimer;
+  #sendMessageSeq: number;
+  readonly #write: WriteState[] = [];
+  #writeEpoch = 0;
+  #read: ReadState;
+  #pendingKeys: SessionKeys | undefined;
+  #nextRead: RecordProtection | undefined;
+  #buffered: DtlsRecord[] = [];
+  #ccsPending = false;
+  #building: FlightEntry[] = [];
+  #flight: Flight | undefined;
+  #peerLastSeq = -1;
+  #lastDeliveredSeq = -1;
+  #out: Uint8Array[] = [];
+  #events: AssociationEvent[] = [];
+  #queue: Promise<void> = Promise.resolve();
+  #established = false;
+  #closed = false;
+  #session: EstablishedSession | undefined;
+  #appQueue: Uint8Array[] = [];
+  #lastActivity = 0;
+  #clientRandom: Uint8Array | undefined;
+
+  /** @param options Role, handshake configuration, MTU. */
+  constructor(options: AssociationOptions) {
+    this.role = options.role;
+    this.#mtu = options.mtu ?? 1280;
+    this.#maxFragmentBody = maxHandshakeFragmentBody({ mtu: this.#mtu });
+    const initial = options.initial;
+    this.#sendMessageSeq = initial?.messageSeq ?? 0;
+    this.#reassembler = new Reassembler({
+      initialMessageSeq: initial?.messageSeq ?? 0,
+    });
+    this.#timer = new FlightTimer(options.timer);
+    this.#write[0] = { protection: undefined, seq: initial?.recordSeq ?? 0 };
+    this.#read = {
+      epoch: 0,
+      protection: undefined,
+      replay: new ReplayWindow(),
+    };
+    const layer = {
+      dtls: true,
+      frame: (type: number, body: Uint8Array) =>
+        encodeHandshakeMessage(type, this.#sendMessageSeq++, body),
+    };
+    if (options.role === "server") {
+      if (options.server === undefined) {
+        throw new TypeError(
+          "Cannot create a server association without server options",
+        );
+      }
+      this.#machine = new ServerHandshake(options.server, layer);
+    } else {
+      if (options.client === undefined) {
+        throw new TypeError(
+          "Cannot create a client association without client options",
+        );
+      }
+      this.#machine = new ClientHandshake(options.client, layer);
+    }
+  }
+
+  /** Whether the handshake completed. */
+  get established(): boolean {
+    return this.#established;
+  }
+
+  /** Whether the association ended. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** What the handshake agreed, once established. */
+  get session(): EstablishedSession | undefined {
+    return this.#session;
+  }
+
+  /** Time of the last authenticated or handshake input. */
+  get lastActivity(): number {
+    return this.#lastActivity;
+  }
+
+  /** The client random of this association's handshake, once known. */
+  get clientRandom(): Uint8Array | undefined {
+    if (this.#clientRandom !== undefined) return this.#clientRandom;
+    const m = this.#machine;
+    return m instanceof ServerHandshake ? m.clientRandom() : undefined;
+  }
+
+  /** Retransmissions of the current flight so far. */
+  get retransmissions(): number {
+    return this.#timer.retransmissions;
+  }
+
+  /**
+   * Client role: sends flight 1.
+   *
+   * @param now Current time in ms.
+   */
+  start(now: number): void {
+    const m = this.#machine;
+    if (!(m instanceof ClientHandshake)) {
+      throw new TypeError("Cannot start a server association");
+    }
+    this.#lastActivity = now;
+    this.#apply(now, m.start());
+  }
+
+  /**
+   * Feeds one datagram. Resolves when it (and all earlier inputs) are
+   * processed; never rejects.
+   *
+   * @param now Current time in ms.
+   * @param datagram The UDP payload.
+   */
+  handleInput(now: number, datagram: Uint8Array): Promise<void> {
+    this.#queue = this.#queue.then(() => this.#process(now, datagram));
+    return this.#queue;
+  }
+
+  /**
+   * Runs timers whose deadline passed.
+   *
+   * @param now Current time in ms.
+   */
+  handleTimeout(now: number): void {
+    if (this.#closed) return;
+    switch (this.#timer.onTimeout(now)) {
+      case "retransmit":
+        this.#transmitFlight();
+        return;
+      case "give_up":
+        this.#finish({ kind: "closed", reason: "handshake timed out" });
+        return;
+      case "wait":
+        return;
+    }
+  }
+
+  /** The next datagram to send, if any. */
+  pollTransmit(): Uint8Array | undefined {
+    return this.#out.shift();
+  }
+
+  /** The next event, if any. */
+  pollEvent(): AssociationEvent | undefined {
+    return this.#events.shift();
+  }
+
+  /** When `handleTimeout` wants to run next. */
+  nextTimeout(): number | undefined {
+    return this.#closed ? undefined : this.#timer.nextDeadline();
+  }
+
+  /**
+   * Sends application data (queued until the handshake completes).
+   *
+   * @param data One record's worth of data (at most 2^14 bytes).
+   */
+  send(data: Uint8Array): void {
+    if (this.#closed) {
+      throw new TypeError("Cannot send on a closed DTLS association");
+    }
+    if (!this.#established) {
+      if (this.#appQueue.length >= MAX_QUEUED_APP_DATA) {
+        throw new RangeError(
+          "Cannot queue more data before the handshake completes",
+        );
+      }
+      this.#appQueue.push(data.slice());
+      return;
+    }
+    this.#sendRecord(ContentType.application_data, data);
+  }
+
+  /** Sends close_notify and ends the association (RFC 5246 §7.2.1). */
+  close(): void {
+    if (this.#closed) return;
+    this.#sendAlert(1, AlertDescription.close_notify);
+    this.#finish({
+      kind: "closed",
+      alert: { description: 0, name: "close_notify", received: false },
+      reason: "closed locally",
+    });
+  }
+
+  /** Ends the association without sending anything (endpoint eviction). */
+  abandon(reason: string): void {
+    if (this.#closed) return;
+    this.#finish({ kind: "closed", reason });
+  }
+
+  async #process(now: number, datagram: Uint8Array): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const { records } = decodeDatagram(datagram);
+      for (const record of records) {
+        if (this.#closed) return;
+        await this.#record(now, record);
+      }
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  async #record(now: number, record: DtlsRecord): Promise<void> {
+    const read = this.#read;
+    if (record.epoch === read.epoch + 1) {
+      // RFC 6347 §4.1: keep next-epoch records until the epoch changes
+      if (this.#buffered.length < MAX_BUFFERED_RECORDS) {
+        this.#buffered.push(record);
+      }
+      return;
+    }
+    if (record.epoch !== read.epoch) {
+      // an old epoch: only handshake retransmissions matter (RFC 6347 §4.2.4)
+      if (
+        record.epoch === read.epoch - 1 && record.epoch === 0 &&
+        record.type === ContentType.handshake
+      ) {
+        this.#retransmitCheck(now, record.fragment, false);
+      }
+      return;
+    }
+    if (read.epoch > 0 && !read.replay.check(record.sequenceNumber)) return;
+    let plain = record.fragment;
+    if (read.protection !== undefined) {
+      const opened = read.protection.open(
+        recordSeq(record),
+        record.type,
+        record.version,
+        record.fragment,
+      );
+      if (opened === undefined) return; // RFC 6347 §4.1.2.7: drop silently
+      plain = opened;
+    }
+    if (read.epoch > 0) read.replay.mark(record.sequenceNumber);
+    this.#lastActivity = now;
+    const authenticated = read.protection !== undefined;
+    switch (record.type) {
+      case ContentType.handshake:
+        await this.#handshake(now, plain, authenticated);
+        return;
+      case ContentType.change_cipher_spec:
+        if (plain.length !== 1 || plain[0] !== 1) {
+          if (authenticated) {
+            throw new TlsAlertError(
+              AlertDescription.decode_error,
+              "Malformed ChangeCipherSpec",
+            );
+          }
+          return;
+        }
+        this.#ccsPending = true;
+        await this.#maybeChangeCipherSpec(now);
+        return;
+      case ContentType.alert:
+        this.#alert(plain, authenticated);
+        return;
+      case ContentType.application_data:
+        // RFC 6347 §4.1: application data only under negotiated keys
+        if (!authenticated || !this.#established) return;
+        this.#events.push({
+          kind: "data",
+          data: plain,
+          identity: this.#session?.identity,
+        });
+        return;
+      default:
+        return;
+    }
+  }
+
+  #retransmitCheck(now: number, fragment: Uint8Array, _auth: boolean): void {
+    let frags;
+    try {
+      frags = decodeHandshakeFragments(fragment);
+    } catch {
+      return;
+    }
+    for (const f of frags) {
+      if (
+        f.messageSeq === this.#peerLastSeq &&
+        f.fragmentOffset + f.body.length === f.length
+      ) {
+        this.#peerRetransmitted(now);
+      }
+    }
+  }
+
+  #peerRetransmitted(now: number): void {
+    // RFC 6347 §4.2.4: the peer repeated its last flight; ours was lost
+    if (this.#flight !== undefined) {
+      this.#transmitFlight();
+      if (this.#timer.armed) this.#timer.rearm(now);
+    }
+  }
+
+  async #handshake(
+    now: number,
+    plain: Uint8Array,
+    authenticated: boolean,
+  ): Promise<void> {
+    let frags;
+    try {
+      frags = decodeHandshakeFragments(plain);
+    } catch (err) {
+      if (authenticated) throw err;
+      return; // unauthenticated garbage: drop (RFC 6347 §4.1.2.7)
+    }
+    for (const f of frags) {
+      for (const ev of this.#reassembler.push(f)) {
+        if (this.#closed) return;
+        switch (ev.kind) {
+          case "message":
+            await this.#message(
+              now,
+              ev.msgType,
+              ev.messageSeq,
+              ev.body,
+              ev.message,
+            );
+            break;
+          case "retransmitted":
+            if (ev.endsMessage && ev.messageSeq === this.#peerLastSeq) {
+              this.#peerRetransmitted(now);
+            }
+            break;
+          case "dropped":
+            break;
+        }
+      }
+    }
+  }
+
+  async #message(
+    now: number,
+    type: number,
+    seq: number,
+    body: Uint8Array,
+    framed: Uint8Array,
+  ): Promise<void> {
+    if (this.#established) {
+      // RFC 5746 §4.4: refuse renegotiation with a warning
+      if (
+        type === HandshakeType.client_hello ||
+        type === HandshakeType.hello_request
+      ) {
+        this.#sendAlert(1, AlertDescription.no_renegotiation);
+        return;
+      }
+      throw new TlsAlertError(
+        AlertDescription.unexpected_message,
+        "Handshake message after the handshake",
+      );
+    }
+    // the peer's next flight is arriving: ours got through
+    if (this.#flight !== undefined && this.#timer.armed) this.#timer.stop(now);
+    this.#lastDeliveredSeq = seq;
+    await this.#feed(now, { kind: "message", type, body, framed });
+    await this.#maybeChangeCipherSpec(now);
+  }
+
+  async #maybeChangeCipherSpec(now: number): Promise<void> {
+    if (!this.#ccsPending || !this.#machine.expectsChangeCipherSpec) return;
+    if (this.#nextRead === undefined) return;
+    this.#ccsPending = false;
+    if (this.#flight !== undefined && this.#timer.armed) this.#timer.stop(now);
+    await this.#feed(now, { kind: "change_cipher_spec" });
+    this.#read = {
+      epoch: this.#read.epoch + 1,
+      protection: this.#nextRead,
+      replay: new ReplayWindow(),
+    };
+    this.#nextRead = undefined;
+    const buffered = this.#buffered;
+    this.#buffered = [];
+    for (const r of buffered) {
+      if (this.#closed) return;
+      await this.#record(now, r);
+    }
+  }
+
+  async #feed(now: number, input: HandshakeInput): Promise<void> {
+    const actions = await this.#machine.handle(now, input);
+    this.#apply(now, actions);
+  }
+
+  #apply(now: number, actions: readonly HandshakeAction[]): void {
+    for (const a of actions) {
+      switch (a.kind) {
+        case "message":
+          this.#building.push({
+            kind: "handshake",
+            epoch: this.#writeEpoch,
+            msgType: a.type,
+            messageSeq: (a.framed[4]! << 8) | a.framed[5]!,
+            body: a.body,
+          });
+          break;
+        case "change_cipher_spec": {
+          this.#building.push({
+            kind: "change_cipher_spec",
+            epoch: this.#writeEpoch,
+          });
+          const keys = this.#pendingKeys!;
+          this.#writeEpoch++;
+          this.#write[this.#writeEpoch] = {
+            protection: createRecordProtection(
+              keys.suite,
+              this.role === "client" ? keys.client : keys.server,
+            ),
+            seq: 0,
+          };
+          break;
+        }
+        case "keys":
+          this.#pendingKeys = a.keys;
+          this.#nextRead = createRecordProtection(
+            a.keys.suite,
+            this.role === "client" ? a.keys.server : a.keys.client,
+          );
+          break;
+        case "flight_end":
+          this.#flight = new Flight(this.#building);
+          this.#building = [];
+          this.#peerLastSeq = this.#lastDeliveredSeq;
+          this.#transmitFlight();
+          if (a.final) this.#timer.stop(now);
+          else this.#timer.start(now);
+          break;
+        case "established": {
+          this.#established = true;
+          this.#session = a.session;
+          this.#clientRandom = this.clientRandom;
+          if (this.role === "client") {
+            this.#flight = undefined;
+            this.#timer.stop(now);
+          }
+          this.#events.push({
+            kind: "established",
+            suite: a.session.suite.name,
+            identity: a.session.identity,
+            session: a.session,
+          });
+          const queued = this.#appQueue;
+          this.#appQueue = [];
+          for (const d of queued) {
+            this.#sendRecord(ContentType.application_data, d);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  #transmitFlight(): void {
+    const flight = this.#flight;
+    if (flight === undefined) return;
+    const records: Uint8Array[] = [];
+    for (const r of flight.records(this.#maxFragmentBody)) {
+      records.push(this.#protect(r.epoch, r.type, r.fragment));
+    }
+    this.#out.push(...packDatagrams(records, this.#mtu - 48));
+  }
+
+  #protect(epoch: number, type: number, fragment: Uint8Array): Uint8Array {
+    const state = this.#write[epoch]!;
+    const seq = state.seq++;
+    const payload = state.protection === undefined
+      ? fragment
+      : state.protection.seal(
+        dtlsSequence(epoch, seq),
+        type,
+        DTLS_1_2,
+        fragment,
+      );
+    return encodeRecord({
+      type,
+      version: DTLS_1_2,
+      epoch,
+      sequenceNumber: seq,
+      fragment: payload,
+    });
+  }
+
+  #sendRecord(type: number, data: Uint8Array): void {
+    this.#out.push(this.#protect(this.#writeEpoch, type, data));
+  }
+
+  #sendAlert(level: AlertLevel, description: AlertDescription): void {
+    try {
+      this.#sendRecord(ContentType.alert, encodeAlert(level, description));
+    } catch {
+      // nothing more to do for a failing alert
+    }
+  }
+
+  #alert(plain: Uint8Array, authenticated: boolean): void {
+    let alert;
+    try {
+      alert = decodeAlert(plain);
+    } catch (err) {
+      if (!authenticated) return;
+      throw err;
+    }
+    if (alert.description === AlertDescription.close_notify) {
+      // RFC 5246 §7.2.1: answer close_notify with close_notify
+      this.#sendAlert(1, AlertDescription.close_notify);
+      this.#finish({
+        kind: "closed",
+        alert: { description: 0, name: "close_notify", received: true },
+        reason: "peer closed",
+      });
+      return;
+    }
+    if (alert.level === 2) {
+      this.#finish({
+        kind: "closed",
+        alert: {
+          description: alert.description,
+          name: alertName(alert.description),
+          received: true,
+        },
+        reason: `peer sent fatal ${alertName(alert.description)}`,
+      });
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.#closed) return;
+    const received = err instanceof TlsAlertError && err.received;
+    const description = alertFor(err);
+    if (!received) this.#sendAlert(2, description);
+    this.#finish({
+      kind: "closed",
+      alert: { description, name: alertName(description), received },
+      reason: err instanceof Error ? err.message : String(err),
+    });
+  }
+
+  #finish(event: AssociationEvent): void {
+    this.#closed = true;
+    this.#timer.stop();
+    this.#flight = undefined;
+    this.#buffered = [];
+    this.#events.push(event);
+  }
+}
+
+function recordSeq(r: DtlsRecord): Uint8Array {
+  return dtlsSequence(r.epoch, r.sequenceNumber);
+}

@@ -1,0 +1,468 @@
+/**
+ * The server side of DTLS: a table of {@link DtlsAssociation}s keyed by
+ * peer address, as one sans-IO core (`handleInput(now, bytes, from)`,
+ * `handleTimeout`, `pollTransmit() → {bytes, to}`, `pollEvent() → {peer,
+ * event}`, `nextTimeout`).
+ *
+ * - **Stateless cookies first** (RFC 6347 §4.2.1): a ClientHello without a
+ *   valid cookie gets a HelloVerifyRequest (60 bytes, never larger than a
+ *   ClientHello) and creates no state; the HelloVerifyRequest reuses the
+ *   ClientHello's record sequence number. Anything else from an unknown
+ *   peer is dropped silently.
+ * - **Rebooted clients** (RFC 6347 §4.2.8): a ClientHello in epoch 0 with a
+ *   valid cookie on an address whose association is established starts a
+ *   new association that replaces the old one at once: the cookie exchange
+ *   has demonstrated reachability, which §4.2.8 accepts before the old
+ *   association may be destroyed. A delayed copy of the ClientHello that
+ *   created the current association (same client random) is passed to it
+ *   instead.
+ * - **Bounds**: at most `maxAssociations` entries (the least recently active
+ *   is evicted first, via {@link IdleIndex}) and at most `maxHandshakes`
+ *   handshakes in progress (further ClientHellos are dropped).
+ * - **Inactivity**: {@link DtlsServerEndpoint.sweepTarget} is a
+ *   {@link SweepTarget} that ends associations idle for
+ *   `inactivityTimeoutMs` (TB_COAP_X509_DTLS_SESSION_INACTIVITY_TIMEOUT,
+ *   default 86 400 000 ms), swept every `sweepIntervalMs`
+ *   (TB_COAP_X509_DTLS_SESSION_REPORT_TIMEOUT, default 1 800 000 ms).
+ *
+ * @example A client handshake through the endpoint
+ * ```ts
+ * import { DtlsServerEndpoint } from "./endpoint.ts";
+ * import { DtlsAssociation } from "./association.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const key = new Uint8Array(16).fill(9);
+ * const endpoint = new DtlsServerEndpoint({ handshake: { psk: () => key } });
+ * const client = new DtlsAssociation({ role: "client", client: { psk: { identity: "d", key } } });
+ * const peer = { hostname: "192.0.2.1", port: 40000 };
+ * client.start(0);
+ * for (let i = 0; i < 10 && !client.established; i++) {
+ *   for (let d; (d = client.pollTransmit()) !== undefined;) await endpoint.handleInput(0, d, peer);
+ *   for (let t; (t = endpoint.pollTransmit()) !== undefined;) await client.handleInput(0, t.bytes);
+ * }
+ * assert.ok(client.established);
+ * assert.equal(endpoint.size, 1);
+ * ```
+ *
+ * @module
+ */
+
+import { ByteReader } from "../bytes/mod.ts";
+import { ByteWriter } from "../bytes/mod.ts";
+import { ContentType } from "../tls/content_type.ts";
+import { HandshakeType } from "../tls/handshake_type.ts";
+import {
+  type ClientHello,
+  decodeClientHello,
+  encodeHelloVerifyRequest,
+} from "../tls/messages/mod.ts";
+import type { ServerHandshakeConfig } from "../tls/handshake/types.ts";
+import { IdleIndex } from "../sessions/idle_index.ts";
+import type { SweepTarget } from "../sessions/sweeper.ts";
+import { type AssociationEvent, DtlsAssociation } from "./association.ts";
+import { CookieJar, type PeerAddress } from "./cookie.ts";
+import { decodeRecord, DTLS_1_0, encodeRecord } from "./record.ts";
+import { decodeHandshakeFragment, encodeHandshakeMessage } from "./fragment.ts";
+import type { FlightTimerOptions } from "./flight_timer.ts";
+
+/**
+ * Endpoint configuration.
+ *
+ * @example
+ * ```ts
+ * import type { DtlsEndpointConfig } from "./endpoint.ts";
+ * const cfg: DtlsEndpointConfig = { handshake: { psk: () => undefined }, maxHandshakes: 100 };
+ * ```
+ */
+export interface DtlsEndpointConfig {
+  /** Credentials and preferences of every handshake. */
+  readonly handshake: ServerHandshakeConfig;
+  /** Path MTU; default 1280. */
+  readonly mtu?: number;
+  /** Most associations kept; default 10 000. */
+  readonly maxAssociations?: number;
+  /** Most handshakes in progress; default 1 000. */
+  readonly maxHandshakes?: number;
+  /** Idle time after which a session ends; default 86 400 000 ms. */
+  readonly inactivityTimeoutMs?: number;
+  /** Sweep interval; default 1 800 000 ms. */
+  readonly sweepIntervalMs?: number;
+  /** Cookie secret source and rotation. */
+  readonly cookies?: CookieJar;
+  /** Flight timer settings. */
+  readonly timer?: FlightTimerOptions;
+  /** Name for the sweeper; default `dtls`. */
+  readonly name?: string;
+}
+
+/**
+ * A datagram to send.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointTransmit } from "./endpoint.ts";
+ * const t: EndpointTransmit = { bytes: new Uint8Array(1), to: { hostname: "::1", port: 1 } };
+ * ```
+ */
+export interface EndpointTransmit {
+  readonly bytes: Uint8Array;
+  readonly to: PeerAddress;
+}
+
+/**
+ * An association event with its peer.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointEvent } from "./endpoint.ts";
+ * const e: EndpointEvent = { peer: { hostname: "::1", port: 1 }, event: { kind: "closed", reason: "x" } };
+ * ```
+ */
+export interface EndpointEvent {
+  readonly peer: PeerAddress;
+  readonly event: AssociationEvent;
+}
+
+interface Entry {
+  readonly peer: PeerAddress;
+  readonly association: DtlsAssociation;
+}
+
+function keyOf(peer: PeerAddress): string {
+  return `${peer.hostname}|${peer.port}`;
+}
+
+/**
+ * The DTLS server endpoint.
+ *
+ * @example
+ * ```ts
+ * import { DtlsServerEndpoint } from "./endpoint.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const ep = new DtlsServerEndpoint({ handshake: { psk: () => undefined } });
+ * await ep.handleInput(0, new Uint8Array([1, 2, 3]), { hostname: "192.0.2.1", port: 9 });
+ * assert.equal(ep.pollTransmit(), undefined);
+ * assert.equal(ep.sweepTarget().intervalMs, 1_800_000);
+ * ```
+ */
+export class DtlsServerEndpoint {
+  readonly #config: DtlsEndpointConfig;
+  readonly #table = new Map<string, Entry>();
+  readonly #idle = new IdleIndex<string>();
+  readonly #jar: CookieJar;
+  readonly #out: EndpointTransmit[] = [];
+  readonly #events: EndpointEvent[] = [];
+  #dropped = 0;
+
+  /** @param config Handshake credentials and bounds. */
+  constructor(config: DtlsEndpointConfig) {
+    this.#config = config;
+    this.#jar = config.cookies ?? new CookieJar();
+  }
+
+  /** Associations in the table. */
+  get size(): number {
+    return this.#table.size;
+  }
+
+  /** Datagrams dropped without an answer so far. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Handshakes in progress. */
+  get handshaking(): number {
+    let n = 0;
+    for (const e of this.#table.values()) {
+      if (!e.association.established) n++;
+    }
+    return n;
+  }
+
+  /**
+   * The association of `peer`, if any.
+   *
+   * @param peer The peer address.
+   * @returns The association.
+   */
+  association(peer: PeerAddress): DtlsAssociation | undefined {
+    return this.#table.get(keyOf(peer))?.association;
+  }
+
+  /**
+   * Feeds one datagram from `from`. Never rejects.
+   *
+   * @param now Current time in ms.
+   * @param bytes The UDP payload.
+   * @param from The sender.
+   */
+  async handleInput(
+    now: number,
+    bytes: Uint8Array,
+    from: PeerAddress,
+  ): Promise<void> {
+    const key = keyOf(from);
+    const entry = this.#table.get(key);
+    const hello = entry === undefined || entry.association.established ||
+        entry.association.closed
+      ? this.#parseHello(bytes)
+      : undefined;
+    if (hello !== undefined) {
+      const same = entry !== undefined &&
+        sameBytes(entry.association.clientRandom, hello.hello.random);
+      if (!same || entry!.association.closed) {
+        await this.#hello(now, bytes, from, hello);
+        return;
+      }
+    }
+    if (entry === undefined) {
+      this.#dropped++;
+      return;
+    }
+    this.#idle.touch(key, now);
+    await entry.association.handleInput(now, bytes);
+    this.#drain(entry);
+  }
+
+  /**
+   * Runs the timers that are due.
+   *
+   * @param now Current time in ms.
+   */
+  handleTimeout(now: number): void {
+    for (const entry of [...this.#table.values()]) {
+      const t = entry.association.nextTimeout();
+      if (t !== undefined && t <= now) {
+        entry.association.handleTimeout(now);
+        this.#drain(entry);
+      }
+    }
+  }
+
+  /** The next datagram to send. */
+  pollTransmit(): EndpointTransmit | undefined {
+    return this.#out.shift();
+  }
+
+  /** The next event. */
+  pollEvent(): EndpointEvent | undefined {
+    return this.#events.shift();
+  }
+
+  /** The earliest timer deadline. */
+  nextTimeout(): number | undefined {
+    let next: number | undefined;
+    for (const e of this.#table.values()) {
+      const t = e.association.nextTimeout();
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    return next;
+  }
+
+  /**
+   * Sends application data to an established peer.
+   *
+   * @param peer The peer.
+   * @param data The data.
+   */
+  send(peer: PeerAddress, data: Uint8Array): void {
+    const entry = this.#table.get(keyOf(peer));
+    if (entry === undefined) {
+      throw new TypeError(
+        `Cannot send to ${peer.hostname}:${peer.port}: no association`,
+      );
+    }
+    entry.association.send(data);
+    this.#drain(entry);
+  }
+
+  /**
+   * Closes one peer's association with close_notify.
+   *
+   * @param peer The peer.
+   */
+  close(peer: PeerAddress): void {
+    const entry = this.#table.get(keyOf(peer));
+    if (entry === undefined) return;
+    entry.association.close();
+    this.#drain(entry);
+  }
+
+  /** Closes every association with close_notify. */
+  closeAll(): void {
+    for (const entry of [...this.#table.values()]) {
+      entry.association.close();
+      this.#drain(entry);
+    }
+  }
+
+  /**
+   * The inactivity sweep for `src/sessions`.
+   *
+   * @returns A {@link SweepTarget}.
+   */
+  sweepTarget(): SweepTarget {
+    const timeout = this.#config.inactivityTimeoutMs ?? 86_400_000;
+    return {
+      name: this.#config.name ?? "dtls",
+      intervalMs: this.#config.sweepIntervalMs ?? 1_800_000,
+      sweep: (now) => {
+        let n = 0;
+        for (const key of this.#idle.takeIdle(now, timeout)) {
+          const entry = this.#table.get(key);
+          if (entry === undefined) continue;
+          entry.association.close();
+          this.#drain(entry);
+          n++;
+        }
+        return n;
+      },
+    };
+  }
+
+  #parseHello(
+    bytes: Uint8Array,
+  ):
+    | { hello: ClientHello; recordSeq: number; messageSeq: number }
+    | undefined {
+    try {
+      const r = new ByteReader(bytes);
+      const record = decodeRecord(r);
+      if (record.type !== ContentType.handshake || record.epoch !== 0) {
+        return undefined;
+      }
+      const fr = new ByteReader(record.fragment);
+      const f = decodeHandshakeFragment(fr);
+      // RFC 6347 §4.2.1: the ClientHello must fit one record unfragmented
+      if (
+        f.msgType !== HandshakeType.client_hello || f.fragmentOffset !== 0 ||
+        f.body.length !== f.length
+      ) {
+        return undefined;
+      }
+      return {
+        hello: decodeClientHello(f.body, { dtls: true }),
+        recordSeq: record.sequenceNumber,
+        messageSeq: f.messageSeq,
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #hello(
+    now: number,
+    bytes: Uint8Array,
+    from: PeerAddress,
+    parsed: { hello: ClientHello; recordSeq: number; messageSeq: number },
+  ): Promise<void> {
+    const { hello } = parsed;
+    const binding = cookieBinding(hello);
+    const cookie = hello.cookie ?? new Uint8Array(0);
+    if (
+      cookie.length === 0 || !this.#jar.verify(now, from, binding, cookie)
+    ) {
+      // RFC 6347 §4.2.1: stateless HelloVerifyRequest, version DTLS 1.0,
+      // record sequence number copied from the ClientHello
+      const body = encodeHelloVerifyRequest({
+        serverVersion: DTLS_1_0,
+        cookie: this.#jar.create(now, from, binding),
+      });
+      this.#out.push({
+        to: from,
+        bytes: encodeRecord({
+          type: ContentType.handshake,
+          version: DTLS_1_0,
+          epoch: 0,
+          sequenceNumber: parsed.recordSeq,
+          fragment: encodeHandshakeMessage(
+            HandshakeType.hello_verify_request,
+            parsed.messageSeq,
+            body,
+          ),
+        }),
+      });
+      return;
+    }
+    const key = keyOf(from);
+    const old = this.#table.get(key);
+    if (old === undefined) {
+      if (this.handshaking >= (this.#config.maxHandshakes ?? 1000)) {
+        this.#dropped++;
+        return;
+      }
+      while (this.#table.size >= (this.#config.maxAssociations ?? 10_000)) {
+        const oldest = this.#idle.oldest();
+        if (oldest === undefined) break;
+        const victim = this.#table.get(oldest);
+        this.#idle.delete(oldest);
+        if (victim !== undefined) {
+          victim.association.abandon("evicted: table full");
+          this.#drain(victim);
+        }
+        this.#table.delete(oldest);
+      }
+    } else {
+      // RFC 6347 §4.2.8: reachability shown by the cookie; replace
+      old.association.abandon("replaced by a new handshake (RFC 6347 §4.2.8)");
+      this.#drain(old);
+    }
+    const association = new DtlsAssociation({
+      role: "server",
+      server: this.#config.handshake,
+      ...(this.#config.mtu === undefined ? {} : { mtu: this.#config.mtu }),
+      ...(this.#config.timer === undefined
+        ? {}
+        : { timer: this.#config.timer }),
+      initial: { messageSeq: parsed.messageSeq, recordSeq: parsed.recordSeq },
+    });
+    const entry = { peer: from, association };
+    this.#table.set(key, entry);
+    this.#idle.touch(key, now);
+    await association.handleInput(now, bytes);
+    this.#drain(entry);
+  }
+
+  #drain(entry: Entry): void {
+    const a = entry.association;
+    for (let d; (d = a.pollTransmit()) !== undefined;) {
+      this.#out.push({ bytes: d, to: entry.peer });
+    }
+    for (let e; (e = a.pollEvent()) !== undefined;) {
+      this.#events.push({ peer: entry.peer, event: e });
+    }
+    if (a.closed) {
+      const key = keyOf(entry.peer);
+      if (this.#table.get(key) === entry) {
+        this.#table.delete(key);
+        this.#idle.delete(key);
+      }
+    }
+  }
+}
+
+/**
+ * The ClientHello fields a cookie binds (RFC 6347 §4.2.1: they must not
+ * change between the two ClientHellos): version, random, session_id,
+ * cipher_suites, compression_methods.
+ */
+function cookieBinding(hello: ClientHello): Uint8Array {
+  const w = new ByteWriter(64);
+  w.uint16(hello.version);
+  w.bytes(hello.random);
+  w.vector8((v) => v.bytes(hello.sessionId));
+  w.vector16((v) => {
+    for (const s of hello.cipherSuites) v.uint16(s);
+  });
+  w.vector8((v) => {
+    for (const m of hello.compressionMethods) v.uint8(m);
+  });
+  return w.finish();
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,731 @@
+/**
+ * The TLS 1.2 / DTLS 1.2 server handshake as Expect-states (rustls
+ * `server/tls12.rs`), record-layer agnostic: it takes whole handshake
+ * messages and ChangeCipherSpec, and returns {@link HandshakeAction}s.
+ * The DTLS association (`src/dtls/association.ts`) and, later, the TLS
+ * stream engine drive it. The HelloVerifyRequest exchange (flights 1–2) is
+ * stateless and lives in the DTLS endpoint, before this machine exists.
+ *
+ * RFC 6347 §4.2.4 message flights (full handshake):
+ *
+ * ```text
+ *  Client                                          Server
+ *  ------                                          ------
+ *  ClientHello             -------->                           Flight 1
+ *
+ *                          <-------    HelloVerifyRequest      Flight 2
+ *
+ *  ClientHello             -------->                           Flight 3
+ *
+ *                                             ServerHello    \
+ *                                            Certificate*     \
+ *                                      ServerKeyExchange*      Flight 4
+ *                                     CertificateRequest*     /
+ *                          <--------      ServerHelloDone    /
+ *
+ *  Certificate*                                              \
+ *  ClientKeyExchange                                          \
+ *  CertificateVerify*                                          Flight 5
+ *  [ChangeCipherSpec]                                         /
+ *  Finished                -------->                         /
+ *
+ *                                      [ChangeCipherSpec]    \ Flight 6
+ *                          <--------             Finished    /
+ * ```
+ *
+ * States are named for what they await: `ExpectClientHello`,
+ * `ExpectCertificate`, `ExpectClientKeyExchange`, `ExpectCertificateVerify`,
+ * `ExpectChangeCipherSpec`, `ExpectFinished`, then `Established`. Every
+ * message is first checked against the order table of
+ * `handshake_order.ts` (unexpected_message), then handled by the state.
+ *
+ * Negotiation: the first suite of the server's preference list that the
+ * client offers and that the configured credentials can serve (PSK suites
+ * need a PSK lookup; ECDHE-ECDSA needs a certificate, a shared group and an
+ * ECDSA signature scheme). Extended master secret (RFC 7627) whenever the
+ * client offers it; an empty renegotiation_info (RFC 5746 §3.6) when the
+ * client signals it; renegotiation itself is refused by the record layer.
+ * A CertificateRequest is sent when client auth is configured and the suite
+ * uses certificates, so PSK devices still connect.
+ *
+ * @example PSK handshake driven by hand against the client machine
+ * ```ts
+ * import { ServerHandshake } from "./server.ts";
+ * import { ClientHandshake } from "./client.ts";
+ * import { encodeHandshakeTls } from "../messages/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const key = new Uint8Array(16).fill(7);
+ * const frame = (type: number, body: Uint8Array) => encodeHandshakeTls(type, body);
+ * const server = new ServerHandshake({ psk: (id) => id === "dev" ? key : undefined }, { dtls: false, frame });
+ * const client = new ClientHandshake({ psk: { identity: "dev", key } }, { dtls: false, frame });
+ * let toServer = client.start();
+ * let done = 0;
+ * for (let i = 0; i < 4 && done < 2; i++) {
+ *   const toClient = [];
+ *   for (const a of toServer) {
+ *     if (a.kind === "message") toClient.push(...await server.handle(0, a));
+ *     if (a.kind === "change_cipher_spec") toClient.push(...await server.handle(0, a));
+ *     if (a.kind === "established") done++;
+ *   }
+ *   toServer = [];
+ *   for (const a of toClient) {
+ *     if (a.kind === "message" || a.kind === "change_cipher_spec") toServer.push(...await client.handle(0, a));
+ *     if (a.kind === "established") done++;
+ *   }
+ * }
+ * assert.equal(server.state, "Established");
+ * assert.equal(client.state, "Established");
+ * ```
+ *
+ * @module
+ */
+
+import { AlertDescription, TlsAlertError } from "../alert.ts";
+import type { CipherSuite } from "../cipher_suites.ts";
+import { HandshakeType, handshakeTypeName } from "../handshake_type.ts";
+import {
+  CHANGE_CIPHER_SPEC,
+  expectNext,
+  handshakeOrder,
+  type OrderState,
+  startOrder,
+} from "../handshake_order.ts";
+import {
+  ClientCertificateType,
+  type ClientHello,
+  decodeHandshakeMessage,
+  encodeCertificate,
+  encodeCertificateRequest,
+  encodeFinished,
+  encodeServerHello,
+  encodeServerHelloDone,
+  encodeServerKeyExchange,
+  type ServerEcdhParams,
+} from "../messages/mod.ts";
+import {
+  type Extension,
+  findExtension,
+  hasExtension,
+} from "../extensions/extensions.ts";
+import { ExtensionType } from "../extensions/extension_type.ts";
+import { TLS_EMPTY_RENEGOTIATION_INFO_SCSV } from "../extensions/opaque_extensions.ts";
+import {
+  chooseSignatureScheme,
+  SignatureScheme,
+  signedParamsData,
+  toCryptoScheme,
+  verificationScheme,
+} from "../signature_schemes.ts";
+import { Transcript } from "../transcript.ts";
+import { verifyData } from "../key_schedule.ts";
+import {
+  checkFinished,
+  decodeIdentity,
+  deriveKeys,
+  DTLS12,
+  ecdhGroup,
+  ecdhShared,
+  premaster,
+  resolveSuites,
+  SUPPORTED_GROUPS,
+  TLS12,
+} from "./_common.ts";
+import {
+  DEFAULT_CIPHER_SUITES,
+  type Framer,
+  type HandshakeAction,
+  type HandshakeInput,
+  type PeerIdentity,
+  type ServerHandshakeConfig,
+} from "./types.ts";
+import {
+  type EcdhKeyPair,
+  generateEcdhKeyPair,
+  randomBytes,
+  sign,
+  verifySignature,
+} from "../../crypto/mod.ts";
+import {
+  alertForValidationFailure,
+  type Certificate,
+  parseCertificate,
+  validateChain,
+} from "../../pki/mod.ts";
+
+/**
+ * The record-layer side of a handshake machine.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeLayer } from "./server.ts";
+ * import { encodeHandshakeTls } from "../messages/mod.ts";
+ *
+ * const layer: HandshakeLayer = { dtls: false, frame: encodeHandshakeTls };
+ * ```
+ */
+export interface HandshakeLayer {
+  /** DTLS (cookies, 12-byte headers, version 0xfefd) or TLS. */
+  readonly dtls: boolean;
+  /** Frames outgoing messages for the transcript (assigns message_seq). */
+  readonly frame: Framer;
+}
+
+/**
+ * Names of the server states, for logs and tests.
+ *
+ * @example
+ * ```ts
+ * import type { ServerStateName } from "./server.ts";
+ * const s: ServerStateName = "ExpectClientHello";
+ * ```
+ */
+export type ServerStateName = ServerState["name"];
+
+interface Negotiated {
+  readonly suite: CipherSuite;
+  readonly clientRandom: Uint8Array;
+  readonly serverRandom: Uint8Array;
+  readonly ems: boolean;
+  readonly ecdh: EcdhKeyPair | undefined;
+  readonly certificateRequested: boolean;
+}
+
+type ServerState =
+  | { readonly name: "ExpectClientHello" }
+  | { readonly name: "ExpectCertificate"; readonly hs: Negotiated }
+  | {
+    readonly name: "ExpectClientKeyExchange";
+    readonly hs: Negotiated;
+    readonly clientChain: readonly Certificate[];
+  }
+  | {
+    readonly name: "ExpectCertificateVerify";
+    readonly hs: Negotiated;
+    readonly clientChain: readonly Certificate[];
+    readonly master: Uint8Array;
+  }
+  | {
+    readonly name: "ExpectChangeCipherSpec";
+    readonly hs: Negotiated;
+    readonly master: Uint8Array;
+    readonly identity: PeerIdentity | undefined;
+  }
+  | {
+    readonly name: "ExpectFinished";
+    readonly hs: Negotiated;
+    readonly master: Uint8Array;
+    readonly identity: PeerIdentity | undefined;
+  }
+  | { readonly name: "Established" }
+  | { readonly name: "Failed" };
+
+/**
+ * The server handshake machine. {@link ServerHandshake.handle} is async only
+ * because of WebCrypto (ECDH, ECDSA) and the PSK lookup; feed inputs one at
+ * a time.
+ *
+ * @example
+ * ```ts
+ * import { ServerHandshake } from "./server.ts";
+ * import { encodeHandshakeTls } from "../messages/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const hs = new ServerHandshake({ psk: () => undefined }, { dtls: false, frame: encodeHandshakeTls });
+ * assert.equal(hs.state, "ExpectClientHello");
+ * ```
+ */
+export class ServerHandshake {
+  readonly #config: ServerHandshakeConfig;
+  readonly #layer: HandshakeLayer;
+  readonly #suites: readonly CipherSuite[];
+  readonly #transcript = new Transcript();
+  readonly #random: (n: number) => Uint8Array;
+  #state: ServerState = { name: "ExpectClientHello" };
+  #order: OrderState | undefined;
+  #pskIdentity: string | undefined;
+  #psk: Uint8Array | undefined;
+  #clientRandom: Uint8Array | undefined;
+
+  /**
+   * @param config Credentials and preferences.
+   * @param layer The record layer's framing.
+   */
+  constructor(config: ServerHandshakeConfig, layer: HandshakeLayer) {
+    this.#config = config;
+    this.#layer = layer;
+    this.#suites = resolveSuites(config.cipherSuites ?? DEFAULT_CIPHER_SUITES);
+    this.#random = config.random ?? randomBytes;
+  }
+
+  /** The current state's name. */
+  get state(): ServerStateName {
+    return this.#state.name;
+  }
+
+  /** Whether a ChangeCipherSpec is the next expected input. */
+  get expectsChangeCipherSpec(): boolean {
+    return this.#state.name === "ExpectChangeCipherSpec";
+  }
+
+  /** The client random, once a ClientHello was handled. */
+  clientRandom(): Uint8Array | undefined {
+    return this.#clientRandom;
+  }
+
+  /**
+   * Handles one input and returns what to do.
+   *
+   * @param now Current time in ms (certificate validity).
+   * @param input A handshake message or a ChangeCipherSpec.
+   * @returns The actions, in order.
+   */
+  async handle(now: number, input: HandshakeInput): Promise<HandshakeAction[]> {
+    try {
+      return await this.#handle(now, input);
+    } catch (err) {
+      this.#state = { name: "Failed" };
+      throw err;
+    }
+  }
+
+  async #handle(
+    now: number,
+    input: HandshakeInput,
+  ): Promise<HandshakeAction[]> {
+    const incoming = input.kind === "change_cipher_spec"
+      ? CHANGE_CIPHER_SPEC
+      : input.type;
+    if (this.#state.name === "Established" || this.#state.name === "Failed") {
+      throw new TlsAlertError(
+        AlertDescription.unexpected_message,
+        `Received ${
+          input.kind === "message"
+            ? handshakeTypeName(input.type)
+            : CHANGE_CIPHER_SPEC
+        } after the handshake ended`,
+      );
+    }
+    if (this.#order !== undefined) {
+      this.#order = expectNext(this.#order, incoming as never);
+    } else if (incoming !== HandshakeType.client_hello) {
+      throw new TlsAlertError(
+        AlertDescription.unexpected_message,
+        "Expected ClientHello",
+      );
+    }
+    const state = this.#state;
+    if (input.kind === "change_cipher_spec") {
+      if (state.name !== "ExpectChangeCipherSpec") {
+        throw new TlsAlertError(
+          AlertDescription.unexpected_message,
+          `Received ChangeCipherSpec in ${state.name}`,
+        );
+      }
+      this.#state = { ...state, name: "ExpectFinished" };
+      return [];
+    }
+    const msg = decodeHandshakeMessage(input.type, input.body, {
+      dtls: this.#layer.dtls,
+      ...("hs" in state ? { kx: state.hs.suite.kx } : {}),
+    });
+    switch (state.name) {
+      case "ExpectClientHello":
+        if (msg.type !== HandshakeType.client_hello) break;
+        this.#transcript.add(input.framed);
+        return await this.#onClientHello(msg.body);
+      case "ExpectCertificate": {
+        if (msg.type !== HandshakeType.certificate) break;
+        this.#transcript.add(input.framed);
+        const chain = await this.#checkClientCertificate(
+          now,
+          msg.body.certificates,
+        );
+        this.#state = {
+          name: "ExpectClientKeyExchange",
+          hs: state.hs,
+          clientChain: chain,
+        };
+        return [];
+      }
+      case "ExpectClientKeyExchange": {
+        if (msg.type !== HandshakeType.client_key_exchange) break;
+        const hs = state.hs;
+        let ecdhe: Uint8Array | undefined;
+        const cke = msg.body;
+        switch (cke.form) {
+          case "psk":
+          case "ecdhe_psk": {
+            // RFC 4279 §2: unknown identity → unknown_psk_identity
+            const identity = decodeIdentity(cke.identity);
+            const key = await this.#config.psk?.(identity);
+            if (key === undefined || key.length === 0) {
+              throw new TlsAlertError(
+                AlertDescription.unknown_psk_identity,
+                `Unknown PSK identity ${JSON.stringify(identity)}`,
+              );
+            }
+            this.#pskIdentity = identity;
+            this.#psk = key;
+            if (cke.form === "ecdhe_psk") {
+              ecdhe = await ecdhShared(() =>
+                hs.ecdh!.deriveSharedSecret(cke.publicKey)
+              );
+            }
+            break;
+          }
+          case "ecdhe":
+            ecdhe = await ecdhShared(() =>
+              hs.ecdh!.deriveSharedSecret(cke.publicKey)
+            );
+            break;
+        }
+        this.#transcript.add(input.framed);
+        const pre = premaster(hs.suite, this.#psk, ecdhe);
+        const { master, keys } = deriveKeys(
+          hs.suite,
+          pre,
+          { client: hs.clientRandom, server: hs.serverRandom },
+          hs.ems ? this.#transcript.sessionHash() : undefined,
+        );
+        const chain = state.clientChain;
+        if (chain.length > 0) {
+          this.#state = {
+            name: "ExpectCertificateVerify",
+            hs,
+            clientChain: chain,
+            master,
+          };
+        } else {
+          this.#state = {
+            name: "ExpectChangeCipherSpec",
+            hs,
+            master,
+            identity: this.#pskIdentity === undefined
+              ? undefined
+              : { kind: "psk", identity: this.#pskIdentity },
+          };
+        }
+        return [{ kind: "keys", keys }];
+      }
+      case "ExpectCertificateVerify": {
+        if (msg.type !== HandshakeType.certificate_verify) break;
+        // RFC 5246 §7.4.8: signature over all handshake messages so far
+        const leaf = state.clientChain[0]!;
+        const key = leaf.publicKey!;
+        const scheme = verificationScheme(msg.body.scheme, key, {
+          offered: CLIENT_SIGNATURE_SCHEMES,
+        });
+        const ok = await verifySignature(
+          key,
+          this.#transcript.bytes(),
+          msg.body.signature,
+          scheme,
+        );
+        if (!ok) {
+          throw new TlsAlertError(
+            AlertDescription.decrypt_error,
+            "CertificateVerify signature does not verify",
+          );
+        }
+        this.#transcript.add(input.framed);
+        this.#state = {
+          name: "ExpectChangeCipherSpec",
+          hs: state.hs,
+          master: state.master,
+          identity: {
+            kind: "x509",
+            chain: state.clientChain,
+            subject: leaf.subject.toString(),
+          },
+        };
+        return [];
+      }
+      case "ExpectFinished": {
+        if (msg.type !== HandshakeType.finished) break;
+        const hs = state.hs;
+        checkFinished(
+          verifyData(
+            hs.suite,
+            state.master,
+            "client finished",
+            this.#transcript.hash(),
+          ),
+          msg.body.verifyData,
+        );
+        this.#transcript.add(input.framed);
+        const body = encodeFinished({
+          verifyData: verifyData(
+            hs.suite,
+            state.master,
+            "server finished",
+            this.#transcript.hash(),
+          ),
+        });
+        const framed = this.#layer.frame(HandshakeType.finished, body);
+        this.#transcript.add(framed);
+        this.#state = { name: "Established" };
+        return [
+          { kind: "change_cipher_spec" },
+          { kind: "message", type: HandshakeType.finished, body, framed },
+          { kind: "flight_end", final: true },
+          {
+            kind: "established",
+            session: {
+              suite: hs.suite,
+              identity: state.identity,
+              extendedMasterSecret: hs.ems,
+            },
+          },
+        ];
+      }
+      case "ExpectChangeCipherSpec":
+        break;
+    }
+    throw new TlsAlertError(
+      AlertDescription.unexpected_message,
+      `Received ${handshakeTypeName(input.type)} in ${state.name}`,
+    );
+  }
+
+  #send(out: HandshakeAction[], type: number, body: Uint8Array): void {
+    const framed = this.#layer.frame(type, body);
+    this.#transcript.add(framed);
+    out.push({ kind: "message", type, body, framed });
+  }
+
+  async #onClientHello(hello: ClientHello): Promise<HandshakeAction[]> {
+    const dtls = this.#layer.dtls;
+    this.#clientRandom = hello.random;
+    const version = dtls ? DTLS12 : TLS12;
+    // RFC 6347 §4.1 / RFC 5246 Appendix E.1: DTLS versions count down
+    const tooOld = dtls ? hello.version > DTLS12 : hello.version < TLS12;
+    if (tooOld) {
+      throw new TlsAlertError(
+        AlertDescription.protocol_version,
+        `Client offers version 0x${hello.version.toString(16)}`,
+      );
+    }
+    // RFC 5746 §3.6: renegotiation_info must be empty in an initial hello
+    const reneg = findExtension(hello.extensions, "renegotiation_info");
+    if (reneg !== undefined && reneg.renegotiatedConnection.length !== 0) {
+      throw new TlsAlertError(
+        AlertDescription.handshake_failure,
+        "Initial ClientHello carries renegotiation data",
+      );
+    }
+    const secureReneg = reneg !== undefined ||
+      hello.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    const groups =
+      findExtension(hello.extensions, "supported_groups")?.groups ??
+        // RFC 8422 §4: absent means the client supports any curve
+        SUPPORTED_GROUPS;
+    const sigExt = findExtension(hello.extensions, "signature_algorithms");
+    // RFC 5246 §7.4.1.4.1: absent → {sha1,ecdsa}; we sign SHA-256 anyway
+    const sigSchemes = sigExt?.schemes ??
+      [SignatureScheme.ecdsa_secp256r1_sha256];
+    const group = SUPPORTED_GROUPS.find((g) => groups.includes(g));
+    const cert = this.#config.certificate;
+    const suite = this.#suites.find((s) => {
+      if (!hello.cipherSuites.includes(s.id)) return false;
+      switch (s.kx) {
+        case "psk":
+          return this.#config.psk !== undefined;
+        case "ecdhe_psk":
+          return this.#config.psk !== undefined && group !== undefined;
+        case "ecdhe_ecdsa":
+          return cert !== undefined && group !== undefined &&
+            cert.key.kind === "ec" &&
+            chooseSignatureScheme(sigSchemes, cert.key) !== undefined;
+        case "ecdhe_rsa":
+          return false;
+      }
+    });
+    if (suite === undefined) {
+      throw new TlsAlertError(
+        AlertDescription.handshake_failure,
+        "No cipher suite in common",
+      );
+    }
+    const ems = hasExtension(
+      hello.extensions,
+      ExtensionType.extended_master_secret,
+    );
+    this.#transcript.setHash(suite.prfHash);
+    const serverRandom = this.#random(32);
+    const extensions: Extension[] = [];
+    if (secureReneg) {
+      extensions.push({
+        type: "renegotiation_info",
+        renegotiatedConnection: new Uint8Array(0),
+      });
+    }
+    if (ems) extensions.push({ type: "extended_master_secret" });
+    const ecc = suite.kx !== "psk";
+    if (
+      ecc && findExtension(hello.extensions, "ec_point_formats") !== undefined
+    ) {
+      // RFC 8422 §5.2: uncompressed only
+      extensions.push({ type: "ec_point_formats", formats: [0] });
+    }
+    const out: HandshakeAction[] = [];
+    this.#send(
+      out,
+      HandshakeType.server_hello,
+      encodeServerHello({
+        version,
+        random: serverRandom,
+        sessionId: new Uint8Array(0),
+        cipherSuite: suite.id,
+        compressionMethod: 0,
+        extensions,
+      }),
+    );
+    let ecdh: EcdhKeyPair | undefined;
+    let params: ServerEcdhParams | undefined;
+    if (ecc) {
+      ecdh = await generateEcdhKeyPair(ecdhGroup(group!)!);
+      params = { namedCurve: group!, publicKey: ecdh.publicKey };
+    }
+    const hint = new TextEncoder().encode(this.#config.pskIdentityHint ?? "");
+    const clientAuth = this.#config.clientAuth !== undefined &&
+      suite.kx === "ecdhe_ecdsa";
+    switch (suite.kx) {
+      case "psk":
+        // RFC 4279 §2: ServerKeyExchange only to carry a hint
+        if (hint.length > 0) {
+          this.#send(
+            out,
+            HandshakeType.server_key_exchange,
+            encodeServerKeyExchange({ form: "psk", identityHint: hint }),
+          );
+        }
+        break;
+      case "ecdhe_psk":
+        this.#send(
+          out,
+          HandshakeType.server_key_exchange,
+          encodeServerKeyExchange({
+            form: "ecdhe_psk",
+            identityHint: hint,
+            params: params!,
+          }),
+        );
+        break;
+      case "ecdhe_ecdsa": {
+        this.#send(
+          out,
+          HandshakeType.certificate,
+          encodeCertificate({ certificates: cert!.chain.map((c) => c.der) }),
+        );
+        const scheme = chooseSignatureScheme(sigSchemes, cert!.key)!;
+        const signature = await sign(
+          cert!.key,
+          signedParamsData(hello.random, serverRandom, params!),
+          toCryptoScheme(scheme)!,
+        );
+        this.#send(
+          out,
+          HandshakeType.server_key_exchange,
+          encodeServerKeyExchange({
+            form: "ecdhe",
+            params: params!,
+            signature: { scheme, signature },
+          }),
+        );
+        if (clientAuth) {
+          this.#send(
+            out,
+            HandshakeType.certificate_request,
+            encodeCertificateRequest({
+              certificateTypes: [ClientCertificateType.ecdsa_sign],
+              signatureAlgorithms: CLIENT_SIGNATURE_SCHEMES,
+              certificateAuthorities: this.#config.clientAuth!.trustAnchors
+                .map((c) => c.subject.raw),
+            }),
+          );
+        }
+        break;
+      }
+      case "ecdhe_rsa":
+        break;
+    }
+    this.#send(out, HandshakeType.server_hello_done, encodeServerHelloDone());
+    out.push({ kind: "flight_end", final: false });
+    this.#order = startOrder(
+      handshakeOrder({
+        role: "server",
+        kx: suite.kx,
+        dtls: this.#layer.dtls,
+        resumption: false,
+        clientAuth,
+      }),
+      { after: HandshakeType.client_hello },
+    );
+    const hs: Negotiated = {
+      suite,
+      clientRandom: hello.random,
+      serverRandom,
+      ems,
+      ecdh,
+      certificateRequested: clientAuth,
+    };
+    this.#state = clientAuth
+      ? { name: "ExpectCertificate", hs }
+      : { name: "ExpectClientKeyExchange", hs, clientChain: [] };
+    return out;
+  }
+
+  async #checkClientCertificate(
+    now: number,
+    ders: readonly Uint8Array[],
+  ): Promise<Certificate[]> {
+    const auth = this.#config.clientAuth!;
+    if (ders.length === 0) {
+      // RFC 5246 §7.4.6: the server may continue or send handshake_failure
+      if (auth.failIfNoPeerCert === true) {
+        throw new TlsAlertError(
+          AlertDescription.handshake_failure,
+          "Client sent no certificate",
+        );
+      }
+      return [];
+    }
+    let chain: Certificate[];
+    try {
+      chain = ders.map((d) => parseCertificate(d));
+    } catch (err) {
+      throw new TlsAlertError(
+        AlertDescription.bad_certificate,
+        "Client certificate does not parse",
+        { cause: err },
+      );
+    }
+    const result = await validateChain(chain, {
+      trustAnchors: auth.trustAnchors,
+      now,
+      purpose: "clientAuth",
+      skipValidityCheck: auth.skipValidityCheck === true,
+      crls: auth.crls ?? [],
+    });
+    if (!result.ok) {
+      throw new TlsAlertError(
+        AlertDescription[alertForValidationFailure(result.reason)],
+        result.message,
+      );
+    }
+    if (chain[0]!.publicKey?.kind !== "ec") {
+      throw new TlsAlertError(
+        AlertDescription.unsupported_certificate,
+        "Client certificate key is not ECDSA",
+      );
+    }
+    return chain;
+  }
+}
+
+/** Schemes accepted for client CertificateVerify. */
+const CLIENT_SIGNATURE_SCHEMES: readonly number[] = [
+  SignatureScheme.ecdsa_secp256r1_sha256,
+  SignatureScheme.ecdsa_secp384r1_sha384,
+];
