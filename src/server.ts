@@ -41,6 +41,7 @@ import {
 } from "./config/mod.ts";
 import type { Logger } from "./log/mod.ts";
 import { mqttListenerFactories } from "./net/mqtt_listeners.ts";
+import { dtlsListenerFactory } from "./net/dtls_listener.ts";
 
 /**
  * Where a listener is bound.
@@ -233,8 +234,8 @@ export type ListenerFactories = Partial<
 
 /**
  * The listener factories of this build: MQTT over TCP, TLS, WebSocket and
- * secure WebSocket. CoAP over UDP and DTLS are added here by the issues that
- * build them.
+ * secure WebSocket, and DTLS (without the CoAP layer yet). CoAP over UDP is
+ * added here by the issue that builds it.
  *
  * @example
  * ```ts
@@ -242,11 +243,13 @@ export type ListenerFactories = Partial<
  * import assert from "node:assert/strict";
  *
  * assert.equal(typeof listenerFactories.tcp, "function");
+ * assert.equal(typeof listenerFactories.dtls, "function");
  * assert.equal(listenerFactories.coap, undefined);
  * ```
  */
 export const listenerFactories: Readonly<ListenerFactories> = {
   ...mqttListenerFactories,
+  dtls: dtlsListenerFactory,
 };
 
 /**

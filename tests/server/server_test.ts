@@ -108,7 +108,13 @@ Deno.test("startServer() starts enabled listeners that have a factory and logs t
 });
 
 Deno.test("startServer() reports listeners whose family is not implemented in this build", async () => {
-  assert.deepEqual(Object.keys(listenerFactories), ["tcp", "ssl", "ws", "wss"]);
+  assert.deepEqual(Object.keys(listenerFactories), [
+    "tcp",
+    "ssl",
+    "ws",
+    "wss",
+    "dtls",
+  ]);
   const dataDir = await Deno.makeTempDir({ prefix: "postern-server-" });
   const { config } = fileConfig({
     listeners: { tcp: { default: { bind: "127.0.0.1:0" } } },

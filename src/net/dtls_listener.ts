@@ -1,0 +1,162 @@
+/**
+ * The `dtls` listener of the composition root (`COAP_DTLS_*`, 5684): a DTLS
+ * 1.2 server endpoint on a UDP socket, with PSK identities from the
+ * credential store (PSK init file imported at start), the server
+ * certificate and client-certificate trust from the listener's TLS options,
+ * and its sessions swept by the server's one sweeper.
+ *
+ * Until the CoAP layer lands, application data is logged and dropped, so the
+ * listener can be tried with `openssl s_client -dtls1_2`.
+ *
+ * @module
+ */
+
+import type { ListenerConfig } from "../config/mod.ts";
+import type { ListenerFactory, ServerContext } from "../server.ts";
+import type {
+  PeerIdentity,
+  ServerHandshakeConfig,
+} from "../tls/handshake/types.ts";
+import type { EndpointEvent } from "../dtls/endpoint.ts";
+import { listenDtls } from "./udp.ts";
+import { credentialService } from "./credential_service.ts";
+import { sweeperService } from "./sweeper_service.ts";
+import { readListenerCredentials } from "./tls_listener.ts";
+
+function hasServerCredentials(cfg: ListenerConfig): boolean {
+  const tls = cfg.tls;
+  if (tls === undefined) return false;
+  return tls.credentialsType === "KEYSTORE"
+    ? tls.keyStoreFile !== undefined
+    : tls.certFile !== undefined;
+}
+
+async function handshakeConfig(
+  cfg: ListenerConfig,
+  ctx: ServerContext,
+): Promise<ServerHandshakeConfig> {
+  const store = await credentialService(ctx);
+  const tls = cfg.tls;
+  let certificate: ServerHandshakeConfig["certificate"];
+  let clientAuth: ServerHandshakeConfig["clientAuth"];
+  if (hasServerCredentials(cfg)) {
+    const creds = await readListenerCredentials(ctx.config, cfg);
+    certificate = { chain: creds.chain, key: creds.key };
+    if (creds.trustAnchors.length > 0) {
+      clientAuth = {
+        trustAnchors: creds.trustAnchors,
+        crls: creds.crls,
+        skipValidityCheck: tls?.skipValidityCheckForClientCert ?? false,
+        failIfNoPeerCert: tls?.failIfNoPeerCert ?? false,
+      };
+    }
+  }
+  return {
+    psk: (identity) => store.lookupPsk(identity),
+    ...(certificate ? { certificate } : {}),
+    ...(clientAuth ? { clientAuth } : {}),
+    ...(tls && tls.ciphers.length > 0 ? { cipherSuites: tls.ciphers } : {}),
+  };
+}
+
+/**
+ * CoAP over DTLS (`COAP_DTLS_*`, 5684).
+ *
+ * @example
+ * ```ts
+ * import { dtlsListenerFactory } from "./dtls_listener.ts";
+ * import { defaultConfig, defaultListener } from "../config/mod.ts";
+ * import { Logger } from "../log/mod.ts";
+ * import { ServiceRegistry } from "../server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const logger = new Logger({ sink: () => {} });
+ * const services = new ServiceRegistry(logger);
+ * const base = defaultListener("dtls", "default");
+ * const { certFile: _cert, keyFile: _key, ...pskOnly } = base.tls!;
+ * const listener = await dtlsListenerFactory(
+ *   { ...base, host: "127.0.0.1", port: 0, tls: pskOnly },
+ *   { config: { ...defaultConfig(), dataDir: dir }, logger, services },
+ * );
+ * assert.ok(listener.address.port > 0);
+ * await listener.close();
+ * await services.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
+  const handshake = await handshakeConfig(cfg, ctx);
+  const logger = ctx.logger;
+  const name = `dtls/${cfg.name}`;
+  const server = listenDtls({
+    hostname: cfg.host,
+    port: cfg.port,
+    endpoint: {
+      handshake,
+      name,
+      ...(cfg.dtlsSessions
+        ? {
+          inactivityTimeoutMs: cfg.dtlsSessions.inactivityTimeoutMs,
+          sweepIntervalMs: cfg.dtlsSessions.reportTimeoutMs,
+        }
+        : {}),
+    },
+    onData: (peer, data, identity) =>
+      logger.debug("dtls.data", {
+        peer: `${peer.hostname}:${peer.port}`,
+        bytes: data.length,
+        identity: describeIdentity(identity),
+        note: "no CoAP layer in this build: data dropped",
+      }),
+    onEvent: (event) => logEvent(logger, event),
+  });
+  const sweeper = await sweeperService(ctx);
+  sweeper.register(server.endpoint.sweepTarget());
+  return {
+    family: cfg.family,
+    name: cfg.name,
+    address: { host: server.addr.hostname, port: server.addr.port },
+    close: async () => {
+      sweeper.unregister(name);
+      await server.close();
+    },
+  };
+};
+
+function describeIdentity(
+  identity: PeerIdentity | undefined,
+): string | undefined {
+  if (identity === undefined) return undefined;
+  return identity.kind === "psk"
+    ? `psk:${identity.identity}`
+    : `x509:${identity.subject}`;
+}
+
+function logEvent(logger: ServerContext["logger"], e: EndpointEvent): void {
+  const peer = `${e.peer.hostname}:${e.peer.port}`;
+  const ev = e.event;
+  switch (ev.kind) {
+    case "established":
+      logger.info("dtls.established", {
+        peer,
+        suite: ev.suite,
+        identity: describeIdentity(ev.identity),
+      });
+      break;
+    case "closed":
+      if (ev.alert && ev.alert.name !== "close_notify") {
+        logger.warn("dtls.failed", {
+          peer,
+          alert: ev.alert.name,
+          sent: !ev.alert.received,
+          reason: ev.reason,
+        });
+      } else {
+        logger.info("dtls.closed", { peer, reason: ev.reason });
+      }
+      break;
+    default:
+      break;
+  }
+}
