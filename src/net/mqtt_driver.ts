@@ -187,7 +187,7 @@ export class MqttDriver {
       transport: info.transport,
     });
     this.pump();
-    let buffer = new Uint8Array(Math.min(4096, this.#readSize));
+    let buffer = new Uint8Array(Math.min(512, this.#readSize));
     let reason = "connection closed by peer";
     try {
       while (!link.closed && !link.closing) {

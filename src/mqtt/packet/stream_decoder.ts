@@ -38,7 +38,7 @@ import {
 import type { Packet } from "./types.ts";
 import { copyBytes } from "./_alloc.ts";
 
-const INITIAL_CAPACITY = 4096;
+const INITIAL_CAPACITY = 256;
 const SHRINK_ABOVE = 1 << 20;
 
 /** Options of {@link MqttStreamDecoder}. */
