@@ -13,9 +13,18 @@
  *   next epoch that arrive before the ChangeCipherSpec are buffered (at most
  *   {@link MAX_BUFFERED_RECORDS}) and processed after it (RFC 6347 §4.1).
  * - A flight is kept as one unit; the timer retransmits it (1 s doubling to
- *   60 s, 7 times) until the peer's next flight starts arriving. The last
+ *   60 s, 7 times) until the peer's next flight has arrived whole (our
+ *   next flight is ready, or the handshake is established). The last
  *   flight of the handshake has no timer: it is sent again only when the
  *   peer repeats the last message of its own last flight (RFC 6347 §4.2.4).
+ * - A handshake has an overall deadline, {@link AssociationOptions.handshakeTimeoutMs}
+ *   (default twice the flight timer's whole retransmission budget, 366 s
+ *   with the RFC 6347 defaults), counted from its first datagram. The
+ *   flight timer alone does not bound it: a server stops its timer as soon
+ *   as the client's flight 5 starts arriving, and a flight 5 whose Finished
+ *   never authenticates (a wrong PSK, tampering) is dropped silently, so
+ *   without the deadline such an association would hold a handshake slot
+ *   until the inactivity sweep.
  * - Every handshake failure becomes a fatal alert chosen by `alertFor`;
  *   an unknown exception becomes internal_error. Nothing escapes
  *   `handleInput`.
@@ -155,6 +164,12 @@ export interface AssociationOptions {
   /** Flight retransmission timer settings. */
   readonly timer?: FlightTimerOptions;
   /**
+   * Most time a handshake may take from its first datagram, ms; default
+   * twice the flight timer's retransmission budget (366 000 ms with the
+   * defaults: 1 + 2 + … + 32 + 60 + 60 s, twice).
+   */
+  readonly handshakeTimeoutMs?: number;
+  /**
    * Server after a stateless cookie exchange: the ClientHello's
    * `message_seq` (our first `message_seq` mirrors it, as OpenSSL does) and
    * record sequence number (our epoch-0 records continue from it, RFC 6347
@@ -219,6 +234,8 @@ export class DtlsAssociation {
   #appQueue: Uint8Array[] = [];
   #lastActivity = 0;
   #clientRandom: Uint8Array | undefined;
+  readonly #handshakeTimeout: number;
+  #handshakeDeadline: number | undefined;
 
   /** @param options Role, handshake configuration, MTU. */
   constructor(options: AssociationOptions) {
@@ -231,6 +248,8 @@ export class DtlsAssociation {
       initialMessageSeq: initial?.messageSeq ?? 0,
     });
     this.#timer = new FlightTimer(options.timer);
+    this.#handshakeTimeout = options.handshakeTimeoutMs ??
+      2 * retransmissionBudget(options.timer ?? {});
     this.#write[0] = { protection: undefined, seq: initial?.recordSeq ?? 0 };
     this.#read = {
       epoch: 0,
@@ -302,6 +321,7 @@ export class DtlsAssociation {
       throw new TypeError("Cannot start a server association");
     }
     this.#lastActivity = now;
+    this.#handshakeDeadline ??= now + this.#handshakeTimeout;
     this.#apply(now, m.start());
   }
 
@@ -324,6 +344,13 @@ export class DtlsAssociation {
    */
   handleTimeout(now: number): void {
     if (this.#closed) return;
+    if (
+      !this.#established && this.#handshakeDeadline !== undefined &&
+      now >= this.#handshakeDeadline
+    ) {
+      this.#finish({ kind: "closed", reason: "handshake timed out" });
+      return;
+    }
     switch (this.#timer.onTimeout(now)) {
       case "retransmit":
         this.#transmitFlight();
@@ -348,7 +375,11 @@ export class DtlsAssociation {
 
   /** When `handleTimeout` wants to run next. */
   nextTimeout(): number | undefined {
-    return this.#closed ? undefined : this.#timer.nextDeadline();
+    if (this.#closed) return undefined;
+    const flight = this.#timer.nextDeadline();
+    const overall = this.#established ? undefined : this.#handshakeDeadline;
+    if (flight === undefined) return overall;
+    return overall === undefined ? flight : Math.min(flight, overall);
   }
 
   /**
@@ -391,6 +422,7 @@ export class DtlsAssociation {
 
   async #process(now: number, datagram: Uint8Array): Promise<void> {
     if (this.#closed) return;
+    this.#handshakeDeadline ??= now + this.#handshakeTimeout;
     try {
       const { records } = decodeDatagram(datagram);
       for (const record of records) {
@@ -553,8 +585,11 @@ export class DtlsAssociation {
         "Handshake message after the handshake",
       );
     }
-    // the peer's next flight is arriving: ours got through
-    if (this.#flight !== undefined && this.#timer.armed) this.#timer.stop(now);
+    // RFC 6347 §4.2.4: only the peer's *whole* next flight ends WAITING, so
+    // the timer keeps running while it arrives (our next flight_end re-arms
+    // it). Stopping at its first message would deadlock when the rest of a
+    // final flight (ChangeCipherSpec + Finished) is lost: the peer has no
+    // timer for its last flight and we would never ask again.
     this.#lastDeliveredSeq = seq;
     await this.#feed(now, { kind: "message", type, body, framed });
     await this.#maybeChangeCipherSpec(now);
@@ -564,7 +599,6 @@ export class DtlsAssociation {
     if (!this.#ccsPending || !this.#machine.expectsChangeCipherSpec) return;
     if (this.#nextRead === undefined) return;
     this.#ccsPending = false;
-    if (this.#flight !== undefined && this.#timer.armed) this.#timer.stop(now);
     await this.#feed(now, { kind: "change_cipher_spec" });
     this.#read = {
       epoch: this.#read.epoch + 1,
@@ -625,8 +659,8 @@ export class DtlsAssociation {
           this.#building = [];
           this.#peerLastSeq = this.#lastDeliveredSeq;
           this.#transmitFlight();
-          if (a.final) this.#timer.stop(now);
-          else this.#timer.start(now);
+          this.#timer.stop(now);
+          if (!a.final) this.#timer.start(now);
           break;
         case "established": {
           this.#established = true;
@@ -745,6 +779,18 @@ export class DtlsAssociation {
     this.#buffered = [];
     this.#events.push(event);
   }
+}
+
+/** Time from a flight's first transmission until the timer gives up. */
+function retransmissionBudget(o: FlightTimerOptions): number {
+  const max = o.maxTimeoutMs ?? 60_000;
+  let t = o.initialTimeoutMs ?? 1000;
+  let total = 0;
+  for (let i = 0; i <= (o.maxRetransmissions ?? 7); i++) {
+    total += t;
+    t = Math.min(2 * t, max);
+  }
+  return total;
 }
 
 function recordSeq(r: DtlsRecord): Uint8Array {

@@ -15,10 +15,15 @@
  *   has demonstrated reachability, which §4.2.8 accepts before the old
  *   association may be destroyed. A delayed copy of the ClientHello that
  *   created the current association (same client random) is passed to it
- *   instead.
+ *   instead. The same holds for an association still handshaking: a client
+ *   that starts over (new random, valid cookie) replaces it rather than
+ *   waiting for its flight timer to give up.
  * - **Bounds**: at most `maxAssociations` entries (the least recently active
  *   is evicted first, via {@link IdleIndex}) and at most `maxHandshakes`
- *   handshakes in progress (further ClientHellos are dropped).
+ *   handshakes in progress (further ClientHellos are dropped after the
+ *   cookie check). Only input an association accepted (lastActivity moved)
+ *   counts as activity: spoofed garbage from its address does not keep it
+ *   alive.
  * - **Inactivity**: {@link DtlsServerEndpoint.sweepTarget} is a
  *   {@link SweepTarget} that ends associations idle for
  *   `inactivityTimeoutMs` (TB_COAP_X509_DTLS_SESSION_INACTIVITY_TIMEOUT,
@@ -151,6 +156,7 @@ export class DtlsServerEndpoint {
   readonly #table = new Map<string, Entry>();
   readonly #idle = new IdleIndex<string>();
   readonly #jar: CookieJar;
+  readonly #handshakes = new Set<string>();
   readonly #out: EndpointTransmit[] = [];
   readonly #events: EndpointEvent[] = [];
   #dropped = 0;
@@ -173,11 +179,7 @@ export class DtlsServerEndpoint {
 
   /** Handshakes in progress. */
   get handshaking(): number {
-    let n = 0;
-    for (const e of this.#table.values()) {
-      if (!e.association.established) n++;
-    }
-    return n;
+    return this.#handshakes.size;
   }
 
   /**
@@ -204,14 +206,17 @@ export class DtlsServerEndpoint {
   ): Promise<void> {
     const key = keyOf(from);
     const entry = this.#table.get(key);
-    const hello = entry === undefined || entry.association.established ||
-        entry.association.closed
-      ? this.#parseHello(bytes)
-      : undefined;
+    const hello = mayBeClientHello(bytes) ? this.#parseHello(bytes) : undefined;
     if (hello !== undefined) {
-      const same = entry !== undefined &&
-        sameBytes(entry.association.clientRandom, hello.hello.random);
-      if (!same || entry!.association.closed) {
+      const a = entry?.association;
+      // a delayed copy of the ClientHello that created the association goes
+      // to it (its reassembler drops it as a retransmission); any other
+      // epoch-0 ClientHello is a new handshake: cookie first (RFC 6347
+      // §4.2.1), then the replacement of §4.2.8
+      if (
+        a === undefined || a.closed ||
+        !sameBytes(a.clientRandom, hello.hello.random)
+      ) {
         await this.#hello(now, bytes, from, hello);
         return;
       }
@@ -220,8 +225,11 @@ export class DtlsServerEndpoint {
       this.#dropped++;
       return;
     }
-    this.#idle.touch(key, now);
+    const before = entry.association.lastActivity;
     await entry.association.handleInput(now, bytes);
+    // only input the association accepted keeps it alive: spoofed garbage
+    // from its address must not defeat the inactivity sweep
+    if (entry.association.lastActivity !== before) this.#idle.touch(key, now);
     this.#drain(entry);
   }
 
@@ -387,26 +395,30 @@ export class DtlsServerEndpoint {
     }
     const key = keyOf(from);
     const old = this.#table.get(key);
-    if (old === undefined) {
-      if (this.handshaking >= (this.#config.maxHandshakes ?? 1000)) {
-        this.#dropped++;
-        return;
-      }
-      while (this.#table.size >= (this.#config.maxAssociations ?? 10_000)) {
-        const oldest = this.#idle.oldest();
-        if (oldest === undefined) break;
-        const victim = this.#table.get(oldest);
-        this.#idle.delete(oldest);
-        if (victim !== undefined) {
-          victim.association.abandon("evicted: table full");
-          this.#drain(victim);
-        }
-        this.#table.delete(oldest);
-      }
-    } else {
+    const replacesHandshake = old !== undefined && !old.association.established;
+    if (
+      !replacesHandshake &&
+      this.handshaking >= (this.#config.maxHandshakes ?? 1000)
+    ) {
+      this.#dropped++;
+      return;
+    }
+    if (old !== undefined) {
       // RFC 6347 §4.2.8: reachability shown by the cookie; replace
       old.association.abandon("replaced by a new handshake (RFC 6347 §4.2.8)");
       this.#drain(old);
+    }
+    while (this.#table.size >= (this.#config.maxAssociations ?? 10_000)) {
+      const oldest = this.#idle.oldest();
+      if (oldest === undefined) break;
+      const victim = this.#table.get(oldest);
+      this.#idle.delete(oldest);
+      if (victim !== undefined) {
+        victim.association.abandon("evicted: table full");
+        this.#drain(victim);
+      }
+      this.#table.delete(oldest);
+      this.#handshakes.delete(oldest);
     }
     const association = new DtlsAssociation({
       role: "server",
@@ -419,6 +431,7 @@ export class DtlsServerEndpoint {
     });
     const entry = { peer: from, association };
     this.#table.set(key, entry);
+    this.#handshakes.add(key);
     this.#idle.touch(key, now);
     await association.handleInput(now, bytes);
     this.#drain(entry);
@@ -432,12 +445,14 @@ export class DtlsServerEndpoint {
     for (let e; (e = a.pollEvent()) !== undefined;) {
       this.#events.push({ peer: entry.peer, event: e });
     }
+    const key = keyOf(entry.peer);
+    if (this.#table.get(key) !== entry) return;
     if (a.closed) {
-      const key = keyOf(entry.peer);
-      if (this.#table.get(key) === entry) {
-        this.#table.delete(key);
-        this.#idle.delete(key);
-      }
+      this.#table.delete(key);
+      this.#idle.delete(key);
+      this.#handshakes.delete(key);
+    } else if (a.established) {
+      this.#handshakes.delete(key);
     }
   }
 }
@@ -459,6 +474,15 @@ function cookieBinding(hello: ClientHello): Uint8Array {
     for (const m of hello.compressionMethods) v.uint8(m);
   });
   return w.finish();
+}
+
+/**
+ * Cheap pre-check before parsing: a handshake record (22) of epoch 0 whose
+ * first fragment is a ClientHello (1), RFC 6347 §4.1 and §4.2.2 layouts.
+ */
+function mayBeClientHello(b: Uint8Array): boolean {
+  return b.length > 25 && b[0] === 22 && b[3] === 0 && b[4] === 0 &&
+    b[13] === 1;
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {

@@ -3,8 +3,11 @@
  * Connection ID), all sans-IO: the record header codec and datagram
  * splitting, the anti-replay window, handshake fragmentation and
  * reassembly, flights with their retransmission timer, and stateless
- * HelloVerifyRequest cookies. Record payload protection, shared with TLS,
- * lives in `src/tls/record_protection.ts`.
+ * HelloVerifyRequest cookies; and on top of them one association
+ * ({@link DtlsAssociation}, client or server) and the server endpoint
+ * ({@link DtlsServerEndpoint}: stateless cookies, association table,
+ * inactivity sweep). Record payload protection, shared with TLS, lives in
+ * `src/tls/record_protection.ts`.
  *
  * @example Receive path of one datagram (epoch 0, unprotected handshake)
  * ```ts
@@ -89,3 +92,16 @@ export {
   type CookieJarOptions,
   type PeerAddress,
 } from "./cookie.ts";
+export {
+  type AssociationEvent,
+  type AssociationOptions,
+  DtlsAssociation,
+  MAX_BUFFERED_RECORDS,
+} from "./association.ts";
+export {
+  type DtlsEndpointConfig,
+  DtlsServerEndpoint,
+  type EndpointEvent,
+  type EndpointTransmit,
+} from "./endpoint.ts";
+export { SessionCache, type SessionCacheOptions } from "./session_cache.ts";

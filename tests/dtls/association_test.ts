@@ -135,7 +135,7 @@ Deno.test("DtlsAssociation fails with unknown_psk_identity for a wrong identity"
   assert.equal(c.alert?.received, true);
 });
 
-Deno.test("DtlsAssociation fails with decrypt_error on a wrong PSK", async () => {
+Deno.test("DtlsAssociation drops a Finished it cannot decrypt (wrong PSK) without an alert", async () => {
   const server = new DtlsAssociation({
     role: "server",
     server: { psk: () => new Uint8Array(16).fill(1) },
@@ -148,7 +148,37 @@ Deno.test("DtlsAssociation fails with decrypt_error on a wrong PSK", async () =>
   client.start(0);
   await link.driveBoundedAsync(100);
   // the server cannot open the client's Finished (wrong keys): it drops it
-  // silently (RFC 6347 §4.1.2.7) and the client gives up after its timer
+  // silently (RFC 6347 §4.1.2.7) and the client gives up after its timer;
+  // the server's flight timer gives up too
   assert.ok(client.closed);
   assert.ok(!server.established);
+  assert.ok(server.closed);
+});
+
+Deno.test("DtlsAssociation ends a handshake that outlives handshakeTimeoutMs", async () => {
+  const server = new DtlsAssociation({
+    role: "server",
+    server: { psk: () => KEY },
+    handshakeTimeoutMs: 5_000,
+    timer: { maxRetransmissions: 100 },
+  });
+  const client = new DtlsAssociation({
+    role: "client",
+    client: { psk: { identity: "d", key: KEY } },
+  });
+  client.start(0);
+  await server.handleInput(100, client.pollTransmit()!);
+  assert.ok(server.pollTransmit() !== undefined, "flight 4 sent");
+  assert.equal(server.nextTimeout(), 1_100);
+  for (let now = 1_100; now < 5_100;) {
+    server.handleTimeout(now);
+    now = server.nextTimeout()!;
+  }
+  assert.equal(server.nextTimeout(), 5_100);
+  server.handleTimeout(5_100);
+  assert.ok(server.closed);
+  assert.deepEqual(events(server).at(-1), {
+    kind: "closed",
+    reason: "handshake timed out",
+  });
 });
