@@ -475,6 +475,15 @@ const ENV_VARS: readonly EnvVarSpec[] = [
       c.psk.chunkSize = v;
     },
   }),
+  globalVar({
+    name: "MQTT_ALLOW_ANONYMOUS",
+    field: "mqtt.allowAnonymous",
+    configures: true,
+    parse: envBoolean,
+    apply: (c, v) => {
+      c.mqtt.allowAnonymous = v;
+    },
+  }),
   // Where and how postern runs, not what it serves: these do not end the
   // embedded default.
   globalVar({
@@ -538,6 +547,7 @@ export const ENV_VARIABLE_NAMES: readonly string[] = ENV_VARS.flatMap((
 export const ENV_PREFIXES: readonly string[] = [
   "LISTENER_",
   "MQTT_SSL_",
+  "MQTT_ALLOW_",
   "COAP_",
   "TB_COAP_X509_DTLS_",
   "PSK_AUTHENTICATION_",

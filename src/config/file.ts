@@ -14,6 +14,7 @@
  *     }
  *   },
  *   "psk_authentication": { "enable": true, "init_file": "psk.txt" },
+ *   "mqtt": { "allow_anonymous": false },
  *   "data_dir": "./data",
  *   "log": { "format": "json", "level": "info" }
  * }
@@ -134,6 +135,7 @@ export function parseConfigFile(
     handlers: {
       listeners: (v, p) => parseListeners(b, v, p),
       psk_authentication: (v, p) => parsePsk(b, v, p),
+      mqtt: (v, p) => parseMqtt(b, v, p),
       data_dir: (v, p) => {
         const r = readString(v);
         if (!r.ok) return b.error(p, r.error, "dataDir");
@@ -816,6 +818,20 @@ function parsePsk(b: PatchBuilder, value: unknown, path: string): void {
         put(v, { path: p, field: "chunkSize" }, readPositiveInteger, (s, x) => {
           s.chunkSize = x;
         }),
+    },
+  });
+}
+
+function parseMqtt(b: PatchBuilder, value: unknown, path: string): void {
+  walk(b, value, path, {
+    handlers: {
+      allow_anonymous: (v, p) => {
+        const r = readBoolean(v);
+        if (!r.ok) return b.error(p, r.error, "mqtt.allowAnonymous");
+        b.global("mqtt.allowAnonymous", p, (c) => {
+          c.mqtt.allowAnonymous = r.value;
+        });
+      },
     },
   });
 }

@@ -89,6 +89,7 @@ const GLOBAL_KEYS: Readonly<Record<string, string>> = {
   "psk.initFile": "psk_authentication.init_file",
   "psk.separator": "psk_authentication.separator",
   "psk.chunkSize": "psk_authentication.chunk_size",
+  "mqtt.allowAnonymous": "mqtt.allow_anonymous",
   "log.format": "log.format",
   "log.level": "log.level",
 };

@@ -422,6 +422,32 @@ export interface PskAuthenticationConfig {
 }
 
 /**
+ * MQTT settings shared by every MQTT listener (`MQTT_*`, `mqtt`).
+ *
+ * `allowAnonymous` (`MQTT_ALLOW_ANONYMOUS`, `mqtt.allow_anonymous`; default
+ * `true`): whether a client that sends no user name and presents no client
+ * certificate may connect. Such a client is the ACL subject `*`: only the
+ * rules stored for `*` apply to it (none stored: everything is allowed).
+ * The default keeps the embedded first start usable with the
+ * `mosquitto_sub` commands `serve` prints; set it to `false` once devices
+ * have tokens, passwords or certificates, and anonymous CONNECTs are
+ * refused with CONNACK 0x87 Not authorized (5.0) / 0x05 (3.1.1).
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "./schema.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(defaultConfig().mqtt, { allowAnonymous: true });
+ * assert.deepEqual(defaultConfig({ embedded: true }).mqtt, { allowAnonymous: true });
+ * ```
+ */
+export interface MqttConfig {
+  /** Accept clients without credentials (`MQTT_ALLOW_ANONYMOUS`, `allow_anonymous`; default true). */
+  allowAnonymous: boolean;
+}
+
+/**
  * Log settings (`POSTERN_LOG_FORMAT`, `POSTERN_LOG_LEVEL`, `log`; the
  * `--log-format` flag wins).
  *
@@ -459,6 +485,8 @@ export interface PosternConfig {
   listeners: ListenerConfig[];
   /** PSK identity import. */
   psk: PskAuthenticationConfig;
+  /** MQTT settings of every MQTT listener. */
+  mqtt: MqttConfig;
   /** Directory of the embedded store (`POSTERN_DATA_DIR`, `data_dir`, `--data-dir`; default `./data`). */
   dataDir: string;
   /** Log settings. */
@@ -610,6 +638,7 @@ export function defaultConfig(
   return {
     listeners,
     psk: { enabled: false, separator: ":", chunkSize: 50 },
+    mqtt: { allowAnonymous: true },
     dataDir: "./data",
     log: { format: "text", level: "info" },
     devCertificates: embedded,

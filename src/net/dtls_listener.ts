@@ -3,7 +3,9 @@
  * 1.2 server endpoint on a UDP socket, with PSK identities from the
  * credential store (PSK init file imported at start), the server
  * certificate and client-certificate trust from the listener's TLS options,
- * and its sessions swept by the server's one sweeper.
+ * and its sessions swept by the server's one sweeper. Removing or revoking
+ * the credential a peer authenticated with (PSK identity, certificate rule,
+ * CA) closes its association with close_notify (see `revocation.ts`).
  *
  * Until the CoAP layer lands, application data is logged and dropped, so the
  * listener can be tried with `openssl s_client -dtls1_2`.
@@ -18,8 +20,15 @@ import type {
   ServerHandshakeConfig,
 } from "../tls/handshake/types.ts";
 import type { EndpointEvent } from "../dtls/endpoint.ts";
+import type { PeerAddress } from "../dtls/cookie.ts";
+import {
+  type CredentialStore,
+  type Identity,
+  summarizeCertificate,
+} from "../auth/mod.ts";
 import { listenDtls } from "./udp.ts";
 import { credentialService } from "./credential_service.ts";
+import { IdentityTable, revocationService } from "./revocation.ts";
 import { sweeperService } from "./sweeper_service.ts";
 import { readListenerCredentials } from "./tls_listener.ts";
 
@@ -87,8 +96,27 @@ async function handshakeConfig(
  */
 export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
   const handshake = await handshakeConfig(cfg, ctx);
+  const store = await credentialService(ctx);
+  const revocation = await revocationService(ctx);
   const logger = ctx.logger;
   const name = `dtls/${cfg.name}`;
+  const peers = new Map<string, PeerAddress>();
+  const identities = new IdentityTable<string>();
+  function track(e: EndpointEvent): void {
+    const key = `${e.peer.hostname}|${e.peer.port}`;
+    if (e.event.kind === "established" && e.event.identity !== undefined) {
+      peers.set(key, e.peer);
+      void identityOf(store, e.event.identity).then(
+        (identity) => {
+          if (peers.get(key) === e.peer) identities.set(key, identity);
+        },
+        (err) => logger.warn("dtls.identity_failed", { error: err }),
+      );
+    } else if (e.event.kind === "closed") {
+      peers.delete(key);
+      identities.delete(key);
+    }
+  }
   const server = listenDtls({
     hostname: cfg.host,
     port: cfg.port,
@@ -109,7 +137,21 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
         identity: describeIdentity(identity),
         note: "no CoAP layer in this build: data dropped",
       }),
-    onEvent: (event) => logEvent(logger, event),
+    onEvent: (event) => {
+      track(event);
+      logEvent(logger, event);
+    },
+  });
+  const unregister = revocation.register({
+    name,
+    apply(change) {
+      const keys = identities.affectedBy(change);
+      for (const key of keys) {
+        const peer = peers.get(key);
+        if (peer !== undefined) server.closePeer(peer);
+      }
+      return keys.length;
+    },
   });
   const sweeper = await sweeperService(ctx);
   sweeper.register(server.endpoint.sweepTarget());
@@ -118,11 +160,40 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
     name: cfg.name,
     address: { host: server.addr.hostname, port: server.addr.port },
     close: async () => {
+      unregister();
       sweeper.unregister(name);
       await server.close();
     },
   };
 };
+
+/**
+ * The store identity of a DTLS peer, for revocation: a PSK identity is its
+ * own credential; a certificate is what the store maps it to, or else its
+ * fingerprint (so that revoking it, its CN or SAN, or removing a CA ends
+ * the association).
+ */
+async function identityOf(
+  store: CredentialStore,
+  peer: PeerIdentity,
+): Promise<Identity> {
+  if (peer.kind === "psk") {
+    return { subject: peer.identity, kind: "psk", credentialId: peer.identity };
+  }
+  const leaf = peer.chain[0];
+  if (leaf === undefined) {
+    return { subject: peer.subject, kind: "x509", credentialId: "" };
+  }
+  const mapped = await store.identifyCertificate(leaf);
+  if (mapped !== undefined) return mapped;
+  const certificate = summarizeCertificate(leaf);
+  return {
+    subject: peer.subject,
+    kind: "x509",
+    credentialId: `fingerprint:${certificate.fingerprint}`,
+    certificate,
+  };
+}
 
 function describeIdentity(
   identity: PeerIdentity | undefined,

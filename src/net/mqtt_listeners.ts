@@ -2,18 +2,24 @@
  * The MQTT listener factories of the composition root: `tcp`, `ssl`, `ws`
  * and `wss`. All of them serve through the server's one
  * {@link MqttService}, created on first use from the context's service
- * registry and closed with the server.
+ * registry and closed with the server. Its broker authenticates and
+ * authorizes through the server's credential store ({@link MqttAuth};
+ * anonymous clients as `mqtt.allow_anonymous` says), and a revoked
+ * credential disconnects the connections that used it.
  *
  * @module
  */
 
-import type { PosternConfig } from "../config/mod.ts";
+import type { Logger } from "../log/mod.ts";
 import type {
   ListenerFactories,
   ListenerFactory,
   ServerContext,
 } from "../server.ts";
+import { credentialService } from "./credential_service.ts";
+import { MqttAuth } from "./mqtt_auth.ts";
 import { MqttService } from "./mqtt_service.ts";
+import { mqttRevocationTarget, revocationService } from "./revocation.ts";
 import { serveStreamListener } from "./stream_listener.ts";
 import { listenMqttTls, readListenerCredentials } from "./tls_listener.ts";
 import { listenMqttWebSocket } from "./websocket_listener.ts";
@@ -49,14 +55,28 @@ export function mqttService(ctx: ServerContext): Promise<MqttService> {
   if (services === undefined) {
     throw new TypeError("The server context has no service registry");
   }
-  return services.get(
-    MQTT_SERVICE,
-    (logger) => MqttService.start(logger, brokerOptions(ctx.config)),
-  );
+  return services.get(MQTT_SERVICE, (logger) => startService(ctx, logger));
 }
 
-function brokerOptions(config: PosternConfig) {
-  return { dataDir: config.dataDir };
+async function startService(
+  ctx: ServerContext,
+  logger: Logger,
+): Promise<MqttService> {
+  const store = await credentialService(ctx);
+  const revocation = await revocationService(ctx);
+  const allowAnonymous = ctx.config.mqtt.allowAnonymous;
+  const started: { service?: MqttService } = {};
+  const auth = new MqttAuth(store, {
+    allowAnonymous,
+    isLive: (id) => started.service?.broker.hasConnection(id) ?? true,
+  });
+  const service = await MqttService.start(logger, {
+    dataDir: ctx.config.dataDir,
+    broker: { auth, allowAnonymous },
+  });
+  started.service = service;
+  revocation.register(mqttRevocationTarget(service, auth));
+  return service;
 }
 
 /**

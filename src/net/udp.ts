@@ -82,6 +82,8 @@ export interface DtlsServer {
   readonly endpoint: DtlsServerEndpoint;
   /** Sends application data to an established peer. */
   send(peer: PeerAddress, data: Uint8Array): void;
+  /** Sends close_notify to one peer and ends its association. */
+  closePeer(peer: PeerAddress): void;
   /** Sends close_notify to every peer and closes the socket. */
   close(): Promise<void>;
 }
@@ -176,6 +178,11 @@ export function listenDtls(options: DtlsListenOptions): DtlsServer {
     endpoint,
     send(peer, data) {
       endpoint.send(peer, data);
+      flush();
+    },
+    closePeer(peer) {
+      if (closed) return;
+      endpoint.close(peer);
       flush();
     },
     async close() {

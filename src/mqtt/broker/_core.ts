@@ -92,7 +92,7 @@ export interface BrokerOptions {
   auth?: AuthHooks;
   /**
    * Accept CONNECTs with neither user name nor transport identity. Default
-   * `true` until the credential store lands.
+   * `true`; the server sets it from `mqtt.allow_anonymous`.
    */
   allowAnonymous?: boolean;
   /** Persistence of sessions and retained messages (write-behind). */
@@ -123,6 +123,7 @@ export type CloseReason =
   | "keep_alive_timeout"
   | "session_taken_over"
   | "transport"
+  | "administrative"
   | "internal_error";
 
 /** What the broker tells its adapter and observers. */
@@ -561,7 +562,7 @@ export class BrokerCore {
         session.willDelayMs,
         session.expiryInterval * 1000,
       );
-      if (delay <= 0) this.publishWill(will, conn.subject, now);
+      if (delay <= 0) this.publishWill(will, conn.subject, now, conn.clientId);
       else {
         const at = now + delay; // 5.0 §3.1.3.2 will delay
         session.pendingWill = { message: will, at, subject: conn.subject };
@@ -592,7 +593,7 @@ export class BrokerCore {
     const pending = session.pendingWill;
     session.pendingWill = undefined;
     if (pending !== undefined) {
-      this.publishWill(pending.message, pending.subject, now); // will delay ends with the session
+      this.publishWill(pending.message, pending.subject, now, session.clientId); // will delay ends with the session
     }
     if (this.store !== undefined) {
       this.#dirtySessions.add(session.clientId);
@@ -610,13 +611,18 @@ export class BrokerCore {
     const pending = session.pendingWill;
     if (pending === undefined || pending.at > now) return;
     session.pendingWill = undefined;
-    this.publishWill(pending.message, pending.subject, now);
+    this.publishWill(pending.message, pending.subject, now, session.clientId);
   }
 
-  publishWill(will: Message, subject: string | undefined, now: number): void {
+  publishWill(
+    will: Message,
+    subject: string | undefined,
+    now: number,
+    clientId: string,
+  ): void {
     const auth = this.auth;
     if (subject !== undefined && auth?.authorizePublish !== undefined) {
-      if (!auth.authorizePublish(subject, will.topic)) return;
+      if (!auth.authorizePublish(subject, will.topic, { clientId })) return;
     }
     const { properties, expiresAt } = splitExpiry(will.properties, now);
     this.publishMessage({ ...will, properties, expiresAt }, now);

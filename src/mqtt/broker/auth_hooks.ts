@@ -41,6 +41,8 @@ export interface PeerIdentity {
 
 /** The input of {@link AuthHooks.authenticate}. */
 export interface AuthContext {
+  /** The connection, as `Broker.openConnection` numbered it. */
+  connection: number;
   /** Client identifier (after assignment for an empty one). */
   clientId: string;
   /** User name from the CONNECT. */
@@ -53,6 +55,12 @@ export interface AuthContext {
   identity: PeerIdentity | undefined;
   /** Protocol level of the CONNECT. */
   protocolVersion: MqttVersion;
+}
+
+/** The client an authorization is asked for (`%c` of ACL rules). */
+export interface AuthorizeContext {
+  /** Client identifier of the connection (of the session, for a will). */
+  clientId: string;
 }
 
 /** The answer of {@link AuthHooks.authenticate}. */
@@ -73,14 +81,22 @@ export type AuthResult =
  *     ctx.username === "u" ? { ok: true, subject: "u" } : { ok: false, reason: "bad_credentials" },
  *   authorizePublish: (_subject, topic) => !topic.startsWith("secret/"),
  * };
- * assert.equal(hooks.authorizePublish?.("u", "secret/x"), false);
+ * assert.equal(hooks.authorizePublish?.("u", "secret/x", { clientId: "c" }), false);
  * ```
  */
 export interface AuthHooks {
   /** Checks a CONNECT's credentials; may return a promise. */
   authenticate?(ctx: AuthContext): AuthResult | Promise<AuthResult>;
-  /** Whether `subject` may publish to `topic`. */
-  authorizePublish?(subject: string, topic: string): boolean;
+  /** Whether `subject` may publish to `topic` (a will too). */
+  authorizePublish?(
+    subject: string,
+    topic: string,
+    client: AuthorizeContext,
+  ): boolean;
   /** Whether `subject` may subscribe to `filter` (as sent, `$share/...` included). */
-  authorizeSubscribe?(subject: string, filter: string): boolean;
+  authorizeSubscribe?(
+    subject: string,
+    filter: string,
+    client: AuthorizeContext,
+  ): boolean;
 }

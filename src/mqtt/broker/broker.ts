@@ -28,6 +28,7 @@
  */
 
 import { validateTopicName } from "../topic.ts";
+import { encodePacket } from "../packet/codec.ts";
 import type { PublishProperties, QoS } from "../packet/types.ts";
 import type { ConnectionId, ConnectionInfo } from "./connection.ts";
 import type { StoreSnapshot } from "./session_store.ts";
@@ -216,6 +217,79 @@ export class Broker {
    */
   connectionClosed(now: number, id: ConnectionId, _reason?: string): void {
     this.#core.connectionClosed(now, id);
+  }
+
+  /**
+   * Ends a connection from the server side (a revoked credential, an
+   * operator's request): a 5.0 client that completed CONNECT first gets
+   * DISCONNECT with `reasonCode` (default 0x98 Administrative action), a
+   * 3.1.1 client just sees the connection close. The will is published
+   * [MQTT-3.1.2-8]; then `close` is emitted as for any server-side close.
+   *
+   * @param now Current time in ms.
+   * @param id The connection.
+   * @param reasonCode 5.0 DISCONNECT reason code.
+   * @returns Whether the connection was open (or authenticating) and is now closing.
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import { encodePacket } from "../mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker({ sysInterval: 0 });
+   * const id = broker.openConnection(0, { remoteAddress: "::1", transport: "tcp" });
+   * broker.handleInput(0, id, encodePacket({ type: "connect", protocolVersion: 5, clean: true, keepAlive: 0, clientId: "c" }, 5));
+   * broker.pollTransmit(); // CONNACK
+   * assert.equal(broker.disconnect(1, id), true);
+   * assert.deepEqual(broker.pollTransmit()?.bytes, new Uint8Array([0xe0, 0x01, 0x98]));
+   * const kinds = [];
+   * for (let e = broker.pollEvent(); e; e = broker.pollEvent()) kinds.push(e.kind);
+   * assert.ok(kinds.includes("close"));
+   * assert.equal(broker.disconnect(2, id), false);
+   * ```
+   */
+  disconnect(now: number, id: ConnectionId, reasonCode = 0x98): boolean {
+    const core = this.#core;
+    const conn = core.connections.get(id);
+    if (conn === undefined || conn.state === "closed") return false;
+    core.touch(now);
+    try {
+      core.close(conn, now, {
+        reason: "administrative",
+        reasonCode,
+        publishWill: true,
+        bytes: conn.version === 5 && conn.state === "open"
+          ? encodePacket({ type: "disconnect", reasonCode }, 5)
+          : undefined,
+      });
+    } catch (e) {
+      core.fault(conn, e, now);
+    }
+    return true;
+  }
+
+  /**
+   * Whether a connection is known and not closed.
+   *
+   * @param id The connection.
+   * @returns Whether it is open, authenticating or awaiting CONNECT.
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker();
+   * const id = broker.openConnection(0, { remoteAddress: "::1", transport: "tcp" });
+   * assert.equal(broker.hasConnection(id), true);
+   * broker.connectionClosed(1, id);
+   * assert.equal(broker.hasConnection(id), false);
+   * ```
+   */
+  hasConnection(id: ConnectionId): boolean {
+    const conn = this.#core.connections.get(id);
+    return conn !== undefined && conn.state !== "closed";
   }
 
   /**

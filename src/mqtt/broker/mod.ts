@@ -28,6 +28,7 @@ export type {
 export type {
   AuthContext,
   AuthHooks,
+  AuthorizeContext,
   AuthResult,
   PeerIdentity,
   Transport,

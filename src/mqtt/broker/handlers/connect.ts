@@ -89,6 +89,7 @@ export function handleConnect(
     return;
   }
   const ctx: AuthContext = {
+    connection: conn.id,
     clientId: conn.clientId,
     username: packet.username,
     password: packet.password,

@@ -85,7 +85,7 @@ export function handlePublish(
   const auth = core.auth;
   if (
     auth?.authorizePublish !== undefined && conn.subject !== undefined &&
-    !auth.authorizePublish(conn.subject, topic)
+    !auth.authorizePublish(conn.subject, topic, { clientId: conn.clientId })
   ) {
     if (conn.version === 5) {
       if (qos === 1) {

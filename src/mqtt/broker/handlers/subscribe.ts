@@ -45,7 +45,9 @@ export function handleSubscribe(
     const filter = s.topicFilter;
     if (
       auth?.authorizeSubscribe !== undefined && conn.subject !== undefined &&
-      !auth.authorizeSubscribe(conn.subject, filter)
+      !auth.authorizeSubscribe(conn.subject, filter, {
+        clientId: conn.clientId,
+      })
     ) {
       codes.push(v5 ? 0x87 : 0x80); // §3.9.3
       continue;
