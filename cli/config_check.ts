@@ -199,7 +199,10 @@ export async function configCheckCommand(
       })),
     }
     : config;
-  const fileErrors = await checkFiles(checked, readFile, { origins });
+  const fileErrors = await checkFiles(checked, readFile, {
+    origins,
+    onWarning: (w) => stderr(`warning: ${formatIssue(w)}`),
+  });
   for (const error of fileErrors) stderr(formatIssue(error));
   if (fileErrors.length > 0) return 1;
   if (config.devCertificates) {

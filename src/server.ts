@@ -431,6 +431,8 @@ export async function startServer(
   };
   const fileErrors = await checkFiles(checked, readFile, {
     origins,
+    onWarning: (w) =>
+      logger.warn("config.warning", { path: w.path, message: w.message }),
     ...(options.checkers === undefined ? {} : { checkers: options.checkers }),
   });
   if (fileErrors.length > 0) throw new ConfigValidationError(fileErrors);

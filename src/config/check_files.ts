@@ -9,6 +9,15 @@
  * ({@link tlsFileCheckers}, or `checkers`); each receives the contents of one
  * listener's files once they have all been read.
  *
+ * Problems that do not stop a start (an expired or not-yet-valid server
+ * certificate) are warnings: checkers pass them to {@link TlsFileSet.warn},
+ * and {@link checkFiles} hands them to `onWarning`, so the returned list
+ * stays the errors only.
+ *
+ * `proxy_protocol` on an enabled `ssl`, `ws` or `wss` listener is reported
+ * here too, since `config check` and `serve` both run this check: only the
+ * `tcp` listener can read a PROXY header (see `src/net/stream_listener.ts`).
+ *
  * @module
  */
 
@@ -81,6 +90,14 @@ export interface TlsFileSet {
    * @param field Such as `certFile` or `keyPassword`.
    */
   pathOf(field: string): string;
+  /**
+   * Reports a problem that does not stop a start.
+   *
+   * @param warning Such as an expired server certificate.
+   */
+  warn?(warning: ConfigError): void;
+  /** The current time in ms (default `Date.now()`), for validity warnings. */
+  readonly now?: number;
 }
 
 /**
@@ -135,6 +152,10 @@ export interface CheckFilesOptions {
   origins?: ConfigOrigins;
   /** Checkers to run instead of {@link tlsFileCheckers}. */
   checkers?: readonly TlsFileChecker[];
+  /** Receives each warning (default: dropped). */
+  onWarning?: (warning: ConfigError) => void;
+  /** The current time in ms (default `Date.now()`). */
+  now?: number;
 }
 
 /**
@@ -165,6 +186,30 @@ export interface CheckFilesOptions {
  * assert.equal(errors[0]!.path, "LISTENER_SSL_PEM_CERT");
  * assert.equal(errors[0]!.message, 'Cannot read "missing.pem": file not found');
  * ```
+ *
+ * @example Warnings go to `onWarning`
+ * ```ts
+ * import { checkFiles } from "./check_files.ts";
+ * import { ConfigError } from "./errors.ts";
+ * import { defaultConfig } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const config = defaultConfig();
+ * const warnings: string[] = [];
+ * const errors = await checkFiles(
+ *   { ...config, listeners: config.listeners.filter((l) => l.family === "ssl").map((l) => ({ ...l, enabled: true })) },
+ *   () => Promise.resolve(new Uint8Array([1])),
+ *   {
+ *     checkers: [(input) => {
+ *       input.warn?.(new ConfigError(input.pathOf("certFile"), "Expired"));
+ *       return Promise.resolve([]);
+ *     }],
+ *     onWarning: (w) => warnings.push(w.message),
+ *   },
+ * );
+ * assert.deepEqual(errors, []);
+ * assert.deepEqual(warnings, ["Expired"]);
+ * ```
  */
 export async function checkFiles(
   config: PosternConfig,
@@ -173,6 +218,7 @@ export async function checkFiles(
 ): Promise<ConfigError[]> {
   const origins = options.origins ?? new ConfigOrigins();
   const checkers = options.checkers ?? tlsFileCheckers;
+  const warn = options.onWarning ?? (() => {});
   const cache = new Map<string, Promise<Uint8Array | string>>();
   /** Contents, or what is wrong. */
   function read(path: string): Promise<Uint8Array | string> {
@@ -208,7 +254,17 @@ export async function checkFiles(
     if (!complete) continue;
     for (const checker of checkers) {
       try {
-        errors.push(...await checker({ config, listener, tls, files, pathOf }));
+        errors.push(
+          ...await checker({
+            config,
+            listener,
+            tls,
+            files,
+            pathOf,
+            warn,
+            ...(options.now === undefined ? {} : { now: options.now }),
+          }),
+        );
       } catch (err) {
         errors.push(
           new ConfigError(
@@ -222,6 +278,20 @@ export async function checkFiles(
       }
     }
   }
+  for (const listener of config.listeners) {
+    if (
+      listener.enabled && listener.proxyProtocol &&
+      listener.family !== "tcp"
+    ) {
+      errors.push(
+        new ConfigError(
+          origins.sourceOf(listenerField(listener, "proxyProtocol")),
+          PROXY_UNSUPPORTED[listener.family] ??
+            `The PROXY protocol is not supported on a ${listener.family} listener`,
+        ),
+      );
+    }
+  }
   const initFile = config.psk.initFile;
   if (config.psk.enabled && initFile !== undefined) {
     const result = await read(initFile);
@@ -231,6 +301,20 @@ export async function checkFiles(
   }
   return errors;
 }
+
+/**
+ * Why `proxy_protocol` cannot run on a family: the header precedes the TLS
+ * handshake or the HTTP upgrade, and these listeners hand postern no raw
+ * bytes before it.
+ */
+const PROXY_UNSUPPORTED: Partial<Record<string, string>> = {
+  ssl:
+    "The PROXY protocol is not supported on ssl listeners: Deno.listenTls runs the TLS handshake before postern can read the header (terminate TLS at the proxy and use a tcp listener)",
+  ws:
+    "The PROXY protocol is not supported on ws listeners: Deno.serve owns the socket and gives postern no bytes before the HTTP request",
+  wss:
+    "The PROXY protocol is not supported on wss listeners: Deno.serve owns the socket and gives postern no bytes before the TLS handshake",
+};
 
 /** The file fields of `tls` that are in use, with their paths. */
 function filesInUse(tls: TlsOptions): [TlsFileField, string][] {

@@ -7,6 +7,11 @@
  * match its certificate or a DTLS key that cannot sign ECDSA is reported
  * before any socket is opened, naming the variable or key at fault.
  *
+ * A server certificate that has expired or is not yet valid is a warning,
+ * not an error (clients decide whether to accept it, and a device clock may
+ * be wrong): `config check` prints it as `warning: path: message` and
+ * `serve` logs it as `config.warning` at start.
+ *
  * @module
  */
 
@@ -44,10 +49,18 @@ export interface TlsCredentials {
   readonly crls: readonly Crl[];
 }
 
-/** The result of {@link loadTlsCredentials}. */
+/** The result of {@link loadTlsCredentials}; `warnings` do not stop a start. */
 export type TlsCredentialsResult =
-  | { readonly ok: true; readonly credentials: TlsCredentials }
-  | { readonly ok: false; readonly errors: readonly ConfigError[] };
+  | {
+    readonly ok: true;
+    readonly credentials: TlsCredentials;
+    readonly warnings: readonly ConfigError[];
+  }
+  | {
+    readonly ok: false;
+    readonly errors: readonly ConfigError[];
+    readonly warnings: readonly ConfigError[];
+  };
 
 const text = new TextDecoder();
 
@@ -84,6 +97,7 @@ function isPem(bytes: Uint8Array): boolean {
 export function loadTlsCredentials(input: TlsFileSet): TlsCredentialsResult {
   const { tls, files, pathOf } = input;
   const errors: ConfigError[] = [];
+  const warnings: ConfigError[] = [];
   let chain: Certificate[] = [];
   let key: PrivateKey | undefined;
 
@@ -163,7 +177,20 @@ export function loadTlsCredentials(input: TlsFileSet): TlsCredentialsResult {
         ),
       );
     }
-  } else if (key !== undefined) {
+  } else {
+    const warning = validityWarning(leaf, input.now ?? Date.now());
+    if (warning !== undefined) {
+      warnings.push(
+        new ConfigError(
+          pathOf(
+            tls.credentialsType === "KEYSTORE" ? "keyStoreFile" : "certFile",
+          ),
+          warning,
+        ),
+      );
+    }
+  }
+  if (leaf !== undefined && key !== undefined) {
     if (!keyMatchesCertificate(key, leaf)) {
       errors.push(
         new ConfigError(
@@ -237,10 +264,11 @@ export function loadTlsCredentials(input: TlsFileSet): TlsCredentialsResult {
   }
 
   if (errors.length > 0 || key === undefined) {
-    return { ok: false, errors };
+    return { ok: false, errors, warnings };
   }
   return {
     ok: true,
+    warnings,
     credentials: {
       chain,
       chainPem: chain.map((c) => encodePem("CERTIFICATE", c.der)).join(""),
@@ -250,6 +278,17 @@ export function loadTlsCredentials(input: TlsFileSet): TlsCredentialsResult {
       crls,
     },
   };
+}
+
+function validityWarning(leaf: Certificate, now: number): string | undefined {
+  const subject = leaf.subject.toString();
+  if (now > leaf.notAfter.getTime()) {
+    return `Server certificate of ${subject} expired on ${leaf.notAfter.toISOString()}`;
+  }
+  if (now < leaf.notBefore.getTime()) {
+    return `Server certificate of ${subject} is not valid before ${leaf.notBefore.toISOString()}`;
+  }
+  return undefined;
 }
 
 function parseCertificates(bytes: Uint8Array): Certificate[] {
@@ -302,7 +341,9 @@ function keyError(
 
 /**
  * The {@link TlsFileChecker} that `checkFiles` runs for every secure
- * listener: {@link loadTlsCredentials}, keeping only the errors.
+ * listener: {@link loadTlsCredentials}, returning the errors and passing
+ * the warnings (an expired or not-yet-valid server certificate) to
+ * `input.warn`.
  *
  * @example
  * ```ts
@@ -317,5 +358,6 @@ export function tlsCredentialsChecker(
   input: TlsFileSet,
 ): Promise<readonly ConfigError[]> {
   const result = loadTlsCredentials(input);
+  for (const warning of result.warnings) input.warn?.(warning);
   return Promise.resolve(result.ok ? [] : result.errors);
 }

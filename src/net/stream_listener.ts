@@ -5,6 +5,15 @@
  * {@link MqttDriver}, and on close stop accepting and end every connection
  * it still serves.
  *
+ * With `proxy_protocol` on, each connection must start with a PROXY v1 or v2
+ * header ({@link readProxyHeader}) within `proxy_protocol_timeout`: a header
+ * that never arrives closes the connection at the timeout, a malformed one
+ * closes it at once (both logged at warn level with the proxy's address).
+ * `max_connections` counts the connection from accept; the access rules,
+ * the logs and the broker (`remoteAddress`, `$SYS`) see the client address
+ * from the header. A `LOCAL` or `UNKNOWN` header keeps the proxy's address.
+ * Bytes after the header are the start of the MQTT stream.
+ *
  * @module
  */
 
@@ -14,6 +23,12 @@ import type { Listener } from "../server.ts";
 import { Admission } from "./admission.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { MqttDriver, MqttTransport } from "./mqtt_driver.ts";
+import {
+  type ProxyDecoded,
+  type ProxyEndpoint,
+  ProxyHeaderDecoder,
+  ProxyProtocolError,
+} from "./proxy_protocol.ts";
 
 /**
  * Options of {@link serveStreamListener}.
@@ -34,7 +49,8 @@ export interface StreamListenerOptions {
   logger: Logger;
   /**
    * Readies an admitted connection (handshake); `undefined` or a rejection
-   * drops it. Default: as is.
+   * drops it. Default: as is. Not allowed with `proxyProtocol` (the header
+   * comes before any handshake).
    */
   prepare?: (conn: Deno.Conn) => Promise<ByteStream | undefined>;
 }
@@ -74,6 +90,11 @@ export function serveStreamListener(
   options: StreamListenerOptions,
 ): Listener {
   const { driver, transport, logger } = options;
+  if (cfg.proxyProtocol && options.prepare !== undefined) {
+    throw new TypeError(
+      `Listener ${cfg.family}/${cfg.name} cannot read a PROXY header before its handshake`,
+    );
+  }
   const prepare = options.prepare ?? ((conn) => Promise.resolve(conn));
   const admission = new Admission(cfg, logger);
   const live = new Set<{ conn: Deno.Conn; done: Promise<void> }>();
@@ -82,9 +103,34 @@ export function serveStreamListener(
 
   async function handle(conn: Deno.Conn): Promise<void> {
     const remote = conn.remoteAddr as Deno.NetAddr;
-    const remoteAddress = `${remote.hostname}:${remote.port}`;
+    let remoteAddress = `${remote.hostname}:${remote.port}`;
     try {
-      const stream = await prepare(conn);
+      let stream: ByteStream | undefined;
+      if (cfg.proxyProtocol) {
+        const proxied = await readProxyHeader(conn, {
+          timeoutMs: cfg.proxyProtocolTimeoutMs,
+          logger,
+        });
+        if (proxied === undefined || closed) {
+          closeQuietly(conn);
+          return;
+        }
+        const source = proxied.source;
+        if (source !== undefined) {
+          if (!admission.permits(source.hostname)) {
+            closeQuietly(conn);
+            return;
+          }
+          logger.debug("proxy_protocol.client", {
+            remote: `${source.hostname}:${source.port}`,
+            proxy: remoteAddress,
+          });
+          remoteAddress = `${source.hostname}:${source.port}`;
+        }
+        stream = proxied.stream;
+      } else {
+        stream = await prepare(conn);
+      }
       if (stream === undefined || closed) {
         closeQuietly(conn);
         return;
@@ -112,7 +158,10 @@ export function serveStreamListener(
       }
       if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       const remote = conn.remoteAddr as Deno.NetAddr;
-      if (closed || !admission.admit(remote.hostname)) {
+      const admitted = cfg.proxyProtocol
+        ? admission.reserve(remote.hostname)
+        : admission.admit(remote.hostname);
+      if (closed || !admitted) {
         closeQuietly(conn);
         continue;
       }
@@ -136,6 +185,141 @@ export function serveStreamListener(
       await Promise.all(pending.map((e) => e.done));
     },
   };
+}
+
+/**
+ * A connection after its PROXY header: the stream to serve (the bytes that
+ * followed the header first) and the client the header named.
+ *
+ * @example
+ * ```ts
+ * import type { ProxiedStream } from "./stream_listener.ts";
+ *
+ * function client(p: ProxiedStream): string | undefined {
+ *   return p.source?.hostname;
+ * }
+ * ```
+ */
+export interface ProxiedStream {
+  /** The application stream. */
+  readonly stream: ByteStream;
+  /** The real client; absent for LOCAL and UNKNOWN headers. */
+  readonly source?: ProxyEndpoint;
+}
+
+/**
+ * Reads a PROXY v1/v2 header from the start of `stream` under a timeout.
+ * On a timeout, a malformed header or an early end, the stream is closed,
+ * the reason logged (the proxy's address as `remote`), and the result is
+ * `undefined`.
+ *
+ * @param stream The raw connection (`remoteAddr` is used for the log).
+ * @param options `timeoutMs` (`proxy_protocol_timeout`) and the logger.
+ * @returns The stream to serve and the client address.
+ *
+ * @example
+ * ```ts
+ * import { readProxyHeader } from "./stream_listener.ts";
+ * import { Logger } from "../log/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const chunks = [new TextEncoder().encode("PROXY TCP4 192.0.2.7 192.0.2.1 5000 1883\r\n\x10")];
+ * const proxied = await readProxyHeader({
+ *   read: (buf) => {
+ *     const c = chunks.shift();
+ *     if (c === undefined) return Promise.resolve(null);
+ *     buf.set(c);
+ *     return Promise.resolve(c.length);
+ *   },
+ *   write: (d) => Promise.resolve(d.length),
+ *   close: () => {},
+ * }, { timeoutMs: 1000, logger: new Logger({ sink: () => {} }) });
+ * assert.deepEqual(proxied?.source, { hostname: "192.0.2.7", port: 5000 });
+ * const buf = new Uint8Array(4);
+ * assert.equal(await proxied!.stream.read(buf), 1);
+ * assert.equal(buf[0], 0x10);
+ * ```
+ */
+export async function readProxyHeader(
+  stream: ByteStream & { readonly remoteAddr?: Deno.Addr },
+  options: { timeoutMs: number; logger: Logger },
+): Promise<ProxiedStream | undefined> {
+  const { timeoutMs, logger } = options;
+  const peer = stream.remoteAddr as Deno.NetAddr | undefined;
+  const remote = peer === undefined
+    ? "unknown"
+    : `${peer.hostname}:${peer.port}`;
+  const decoder = new ProxyHeaderDecoder();
+  const buffer = new Uint8Array(512);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    closeQuietly(stream);
+  }, timeoutMs);
+  let done: ProxyDecoded | undefined;
+  try {
+    while (done === undefined) {
+      const n = await stream.read(buffer);
+      if (n === null || timedOut) break;
+      done = decoder.feed(buffer.subarray(0, n));
+    }
+  } catch (err) {
+    clearTimeout(timer);
+    closeQuietly(stream);
+    if (err instanceof ProxyProtocolError) {
+      logger.warn("proxy_protocol.malformed", { remote, error: err.message });
+    } else if (timedOut) {
+      logger.warn("proxy_protocol.timeout", { remote, timeoutMs });
+    } else {
+      logger.debug("proxy_protocol.read_failed", { remote, error: err });
+    }
+    return undefined;
+  }
+  clearTimeout(timer);
+  if (done === undefined) {
+    closeQuietly(stream);
+    if (timedOut) {
+      logger.warn("proxy_protocol.timeout", { remote, timeoutMs });
+    } else {
+      logger.debug("proxy_protocol.closed_before_header", {
+        remote,
+        received: decoder.buffered,
+      });
+    }
+    return undefined;
+  }
+  const { header, rest } = done;
+  const served = rest.length === 0 ? stream : new PrefixedStream(rest, stream);
+  return header.source === undefined
+    ? { stream: served }
+    : { stream: served, source: header.source };
+}
+
+/** A stream that first yields bytes read ahead of it. */
+class PrefixedStream implements ByteStream {
+  #prefix: Uint8Array;
+  readonly #inner: ByteStream;
+
+  constructor(prefix: Uint8Array, inner: ByteStream) {
+    this.#prefix = prefix.slice();
+    this.#inner = inner;
+  }
+
+  read(buffer: Uint8Array): Promise<number | null> {
+    if (this.#prefix.length === 0) return this.#inner.read(buffer);
+    const n = Math.min(buffer.length, this.#prefix.length);
+    buffer.set(this.#prefix.subarray(0, n));
+    this.#prefix = this.#prefix.subarray(n);
+    return Promise.resolve(n);
+  }
+
+  write(data: Uint8Array): Promise<number> {
+    return this.#inner.write(data);
+  }
+
+  close(): void {
+    this.#inner.close();
+  }
 }
 
 function closeQuietly(resource: { close(): void }): void {

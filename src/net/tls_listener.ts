@@ -18,7 +18,13 @@
  * - accepted TLS connections cannot have Nagle turned off (`Deno.TlsConn`
  *   has no `setNoDelay`); writes are batched per connection instead;
  * - the handshake runs under `tls.handshakeTimeoutMs`: a client that never
- *   finishes it is dropped and frees its `max_connections` slot.
+ *   finishes it is dropped and frees its `max_connections` slot;
+ * - `proxy_protocol`: not supported. The PROXY header comes before the TLS
+ *   handshake on the raw TCP stream, and `Deno.listenTls` starts the
+ *   handshake itself; Deno has no server-side `startTls` to upgrade a plain
+ *   connection after reading the header. `config check` and `serve` report
+ *   the combination as a configuration error; terminate TLS at the proxy and
+ *   point it at a `tcp` listener instead.
  *
  * @module
  */
@@ -37,6 +43,9 @@ import type { Logger } from "../log/mod.ts";
 import type { Listener } from "../server.ts";
 import type { MqttDriver } from "./mqtt_driver.ts";
 import { serveStreamListener } from "./stream_listener.ts";
+
+const PROXY_REASON =
+  "Deno.listenTls runs the TLS handshake before the header can be read";
 
 /**
  * Reads and loads a secure listener's credentials.
@@ -206,6 +215,11 @@ export function listenMqttTls(
   options: MqttTlsListenerOptions,
 ): Listener {
   const { driver, logger, credentials } = options;
+  if (cfg.proxyProtocol) {
+    throw new TypeError(
+      `Listener ${cfg.family}/${cfg.name} cannot read a PROXY protocol header: ${PROXY_REASON}`,
+    );
+  }
   warnUnsupportedTlsOptions(cfg, logger);
   const socket = Deno.listenTls({
     hostname: cfg.host,

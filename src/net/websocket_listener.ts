@@ -11,6 +11,10 @@
  * - Backpressure: a write waits while the socket's `bufferedAmount` is above
  *   a bound, so the driver's watermarks apply as on TCP.
  * - `max_connections` and `access_rules` refuse an upgrade with 503 / 403.
+ * - `proxy_protocol`: not supported. `Deno.serve` owns the socket and hands
+ *   postern parsed requests, never the bytes before them, so a PROXY header
+ *   cannot be read. `config check` and `serve` report the combination as a
+ *   configuration error, and this function refuses it.
  *
  * @module
  */
@@ -21,6 +25,9 @@ import type { Listener } from "../server.ts";
 import { Admission } from "./admission.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { MqttDriver } from "./mqtt_driver.ts";
+
+const PROXY_REASON =
+  "Deno.serve owns the socket and gives no bytes before the HTTP request";
 
 /** Subprotocols accepted, in preference order. */
 const SUBPROTOCOLS = ["mqtt", "mqttv3.1"];
@@ -202,6 +209,11 @@ export function listenMqttWebSocket(
   options: MqttWebSocketListenerOptions,
 ): Listener {
   const { driver, logger, credentials } = options;
+  if (cfg.proxyProtocol) {
+    throw new TypeError(
+      `Listener ${cfg.family}/${cfg.name} cannot read a PROXY protocol header: ${PROXY_REASON}`,
+    );
+  }
   const path = cfg.path ?? "/mqtt";
   const transport = credentials === undefined ? "ws" : "wss";
   const admission = new Admission(cfg, logger);
