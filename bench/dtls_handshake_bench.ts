@@ -2,7 +2,9 @@
  * DTLS handshake cost, in memory (no sockets): a full PSK handshake with the
  * cookie exchange through the server endpoint, and an ECDHE-ECDSA one-way
  * handshake. Each iteration runs client and server; compare with OpenSSL's
- * ≈0.14 ms per ECDHE-ECDSA server handshake (ANCHORS.md).
+ * ≈0.14 ms per ECDHE-ECDSA server handshake (ANCHORS.md). Server-only
+ * times, records/s, idle memory and the libcoap comparison come from
+ * `bench/dtls_load.ts` (see the DTLS section of `bench/README.md`).
  */
 import { DtlsServerEndpoint } from "../src/dtls/endpoint.ts";
 import { DtlsAssociation } from "../src/dtls/association.ts";

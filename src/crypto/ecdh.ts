@@ -259,3 +259,102 @@ export async function ecdhKeyPairFromPrivate(
   }
   return new WebCryptoEcdhKeyPair(group, pub, key);
 }
+
+/**
+ * Options of an {@link EcdhKeyPool}.
+ *
+ * @example
+ * ```ts
+ * import type { EcdhKeyPoolOptions } from "./ecdh.ts";
+ * const o: EcdhKeyPoolOptions = { maxSpares: 16 };
+ * ```
+ */
+export interface EcdhKeyPoolOptions {
+  /** Most spare key pairs held; default 64. */
+  readonly maxSpares?: number;
+}
+
+/**
+ * Ephemeral ECDH key pairs generated ahead of use, so that generation
+ * leaves a handshake's critical path: a server takes a spare when a
+ * ClientHello arrives (its public value must be signed at once) and
+ * generates the next one while a WebCrypto derivation of the same
+ * handshake is in flight ({@link EcdhKeyPool.refill}), where the two run
+ * on WebCrypto's worker threads side by side. Each pair is handed out once
+ * and then forgotten: nothing is reused (RFC 8422 §2 ephemeral keys).
+ *
+ * No background work: a refill runs only when awaited, so no operation is
+ * left pending between calls.
+ *
+ * @example
+ * ```ts
+ * import { EcdhKeyPool } from "./ecdh.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const pool = new EcdhKeyPool("P-256", { maxSpares: 4 });
+ * await pool.refill(2);
+ * assert.equal(pool.spares, 2);
+ * const a = await pool.take();
+ * const b = await pool.take();
+ * assert.equal(pool.spares, 0);
+ * assert.notDeepEqual(a.publicKey, b.publicKey);
+ * assert.equal((await pool.take()).publicKey.length, 65); // generated on demand
+ * ```
+ */
+export class EcdhKeyPool {
+  readonly group: EcdhGroup;
+  readonly #max: number;
+  readonly #spares: EcdhKeyPair[] = [];
+
+  /**
+   * @param group The group of every pair.
+   * @param options Bounds.
+   */
+  constructor(group: EcdhGroup, options: EcdhKeyPoolOptions = {}) {
+    checkGroup(group);
+    this.group = group;
+    this.#max = options.maxSpares ?? 64;
+    if (!Number.isInteger(this.#max) || this.#max < 0) {
+      throw new RangeError(
+        `Cannot create an ECDH key pool of ${this.#max} spares: need a non-negative integer`,
+      );
+    }
+  }
+
+  /** Spare pairs ready to be taken. */
+  get spares(): number {
+    return this.#spares.length;
+  }
+
+  /**
+   * A fresh key pair: a spare when one is ready, else a new one.
+   *
+   * @returns A key pair nobody else has received.
+   */
+  take(): Promise<EcdhKeyPair> {
+    const spare = this.#spares.pop();
+    return spare === undefined
+      ? generateEcdhKeyPair(this.group)
+      : Promise.resolve(spare);
+  }
+
+  /**
+   * Generates up to `count` spares, all in flight at once, without going
+   * over the bound. Never rejects: a failed generation only leaves the pool
+   * shorter ({@link EcdhKeyPool.take} then generates on demand).
+   *
+   * @param count How many to add; default 1.
+   */
+  async refill(count = 1): Promise<void> {
+    const n = Math.min(count, this.#max - this.#spares.length);
+    if (n <= 0) return;
+    const made = await Promise.allSettled(
+      Array.from({ length: n }, () => generateEcdhKeyPair(this.group)),
+    );
+    for (const r of made) {
+      if (r.status === "fulfilled" && this.#spares.length < this.#max) {
+        this.#spares.push(r.value);
+      }
+    }
+  }
+}

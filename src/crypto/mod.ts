@@ -57,6 +57,8 @@ export {
   type EcdhGroup,
   type EcdhKeyPair,
   ecdhKeyPairFromPrivate,
+  EcdhKeyPool,
+  type EcdhKeyPoolOptions,
   generateEcdhKeyPair,
 } from "./ecdh.ts";
 export {

@@ -346,7 +346,8 @@ export class ClientHandshake {
           ),
           msg.body.verifyData,
         );
-        this.#transcript.add(input.framed);
+        // free the transcript's messages: nothing reads them any more
+        this.#transcript.reset();
         this.#state = "Established";
         const identity: PeerIdentity | undefined = this.#serverChain.length > 0
           ? {

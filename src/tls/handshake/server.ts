@@ -140,8 +140,9 @@ import {
   type ServerHandshakeConfig,
 } from "./types.ts";
 import {
+  type EcdhGroup,
   type EcdhKeyPair,
-  generateEcdhKeyPair,
+  EcdhKeyPool,
   randomBytes,
   sign,
   verifySignature,
@@ -368,16 +369,12 @@ export class ServerHandshake {
             this.#pskIdentity = identity;
             this.#psk = key;
             if (cke.form === "ecdhe_psk") {
-              ecdhe = await ecdhShared(() =>
-                hs.ecdh!.deriveSharedSecret(cke.publicKey)
-              );
+              ecdhe = await this.#deriveAndRefill(hs.ecdh!, cke.publicKey);
             }
             break;
           }
           case "ecdhe":
-            ecdhe = await ecdhShared(() =>
-              hs.ecdh!.deriveSharedSecret(cke.publicKey)
-            );
+            ecdhe = await this.#deriveAndRefill(hs.ecdh!, cke.publicKey);
             break;
         }
         this.#transcript.add(input.framed);
@@ -463,7 +460,10 @@ export class ServerHandshake {
           ),
         });
         const framed = this.#layer.frame(HandshakeType.finished, body);
-        this.#transcript.add(framed);
+        // the transcript is not needed any more: free its messages, which an
+        // idle association would otherwise hold for its whole life
+        this.#transcript.reset();
+        this.#psk = undefined;
         this.#state = { name: "Established" };
         return [
           { kind: "change_cipher_spec" },
@@ -486,6 +486,23 @@ export class ServerHandshake {
       AlertDescription.unexpected_message,
       `Received ${handshakeTypeName(input.type)} in ${state.name}`,
     );
+  }
+
+  /**
+   * The ECDH derivation with the pool's next spare generated beside it:
+   * both are WebCrypto operations on worker threads, so they run side by
+   * side and the spare costs the critical path nothing (see
+   * {@link EcdhKeyPool}).
+   */
+  async #deriveAndRefill(
+    ecdh: EcdhKeyPair,
+    peerPublic: Uint8Array,
+  ): Promise<Uint8Array> {
+    const [secret] = await Promise.all([
+      ecdhShared(() => ecdh.deriveSharedSecret(peerPublic)),
+      ecdhPool(this.#config, ecdh.group).refill(),
+    ]);
+    return secret;
   }
 
   #send(out: HandshakeAction[], type: number, body: Uint8Array): void {
@@ -584,7 +601,8 @@ export class ServerHandshake {
     let ecdh: EcdhKeyPair | undefined;
     let params: ServerEcdhParams | undefined;
     if (ecc) {
-      ecdh = await generateEcdhKeyPair(ecdhGroup(group!)!);
+      // a spare generated during an earlier handshake (#deriveAndRefill)
+      ecdh = await ecdhPool(this.#config, ecdhGroup(group!)!).take();
       params = { namedCurve: group!, publicKey: ecdh.publicKey };
     }
     const hint = new TextEncoder().encode(this.#config.pskIdentityHint ?? "");
@@ -722,6 +740,30 @@ export class ServerHandshake {
     }
     return chain;
   }
+}
+
+// One pool of spare ephemeral keys per server configuration and group: the
+// associations of one endpoint share the configuration object.
+const ecdhPools = new WeakMap<
+  ServerHandshakeConfig,
+  Map<EcdhGroup, EcdhKeyPool>
+>();
+
+function ecdhPool(
+  config: ServerHandshakeConfig,
+  group: EcdhGroup,
+): EcdhKeyPool {
+  let byGroup = ecdhPools.get(config);
+  if (byGroup === undefined) {
+    byGroup = new Map();
+    ecdhPools.set(config, byGroup);
+  }
+  let pool = byGroup.get(group);
+  if (pool === undefined) {
+    pool = new EcdhKeyPool(group, { maxSpares: 64 });
+    byGroup.set(group, pool);
+  }
+  return pool;
 }
 
 /** Schemes accepted for client CertificateVerify. */
