@@ -298,7 +298,7 @@ function printHints(
         break;
       case "dtls":
         lines.push(
-          `openssl s_client -dtls1_2 -connect ${urlHost}:${port} -CAfile ${ca} -cipher ECDHE-ECDSA-AES128-CCM8  (DTLS only: no CoAP layer in this build)`,
+          `openssl s_client -dtls1_2 -connect ${urlHost}:${port} -CAfile ${ca} -cipher ECDHE-ECDSA-AES128-CCM8`,
         );
         break;
     }

@@ -42,6 +42,7 @@ import {
 import type { Logger } from "./log/mod.ts";
 import { mqttListenerFactories } from "./net/mqtt_listeners.ts";
 import { dtlsListenerFactory } from "./net/dtls_listener.ts";
+import { coapListenerFactory } from "./net/coap_listener.ts";
 
 /**
  * Where a listener is bound.
@@ -234,8 +235,7 @@ export type ListenerFactories = Partial<
 
 /**
  * The listener factories of this build: MQTT over TCP, TLS, WebSocket and
- * secure WebSocket, and DTLS (without the CoAP layer yet). CoAP over UDP is
- * added here by the issue that builds it.
+ * secure WebSocket, and CoAP (with the MQTT gateway) over UDP and DTLS.
  *
  * @example
  * ```ts
@@ -244,11 +244,12 @@ export type ListenerFactories = Partial<
  *
  * assert.equal(typeof listenerFactories.tcp, "function");
  * assert.equal(typeof listenerFactories.dtls, "function");
- * assert.equal(listenerFactories.coap, undefined);
+ * assert.equal(typeof listenerFactories.coap, "function");
  * ```
  */
 export const listenerFactories: Readonly<ListenerFactories> = {
   ...mqttListenerFactories,
+  coap: coapListenerFactory,
   dtls: dtlsListenerFactory,
 };
 

@@ -7,8 +7,10 @@
  * the credential a peer authenticated with (PSK identity, certificate rule,
  * CA) closes its association with close_notify (see `revocation.ts`).
  *
- * Until the CoAP layer lands, application data is logged and dropped, so the
- * listener can be tried with `openssl s_client -dtls1_2`.
+ * Application data is CoAP (RFC 7252 §9): it goes into a CoAP server core
+ * with the same routes as the `coap` listener (`/.well-known/core` and the
+ * MQTT gateway), with the peer's DTLS identity passed as `identity`, and
+ * the responses go back over the association.
  *
  * @module
  */
@@ -31,6 +33,8 @@ import { credentialService } from "./credential_service.ts";
 import { IdentityTable, revocationService } from "./revocation.ts";
 import { sweeperService } from "./sweeper_service.ts";
 import { readListenerCredentials } from "./tls_listener.ts";
+import { CoapServer } from "../coap/server.ts";
+import { coapGateway, gatewayRouter } from "./coap_listener.ts";
 
 function hasServerCredentials(cfg: ListenerConfig): boolean {
   const tls = cfg.tls;
@@ -117,6 +121,12 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
       identities.delete(key);
     }
   }
+  const { gateway } = await coapGateway(ctx);
+  const addresses = new Map<string, PeerAddress>();
+  const pump: { flush: () => void } = { flush: () => {} };
+  const coap = new CoapServer(gatewayRouter(gateway), {
+    wake: () => queueMicrotask(() => pump.flush()),
+  });
   const server = listenDtls({
     hostname: cfg.host,
     port: cfg.port,
@@ -130,16 +140,48 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
         }
         : {}),
     },
-    onData: (peer, data, identity) =>
+    onData: (peer, data, identity) => {
+      const key = `${peer.hostname}|${peer.port}`;
       logger.debug("dtls.data", {
         peer: `${peer.hostname}:${peer.port}`,
         bytes: data.length,
         identity: describeIdentity(identity),
-        note: "no CoAP layer in this build: data dropped",
-      }),
+      });
+      addresses.set(key, peer);
+      coap.handleDatagram(Date.now(), data, key, identity);
+      pump.flush();
+    },
     onEvent: (event) => {
       track(event);
+      if (event.event.kind === "closed") {
+        addresses.delete(`${event.peer.hostname}|${event.peer.port}`);
+      }
       logEvent(logger, event);
+    },
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  pump.flush = () => {
+    if (closed) return;
+    for (let o = coap.pollTransmit(); o; o = coap.pollTransmit()) {
+      const peer = addresses.get(o.to);
+      if (peer !== undefined) server.send(peer, o.bytes);
+    }
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    const at = coap.nextTimeout();
+    if (at === undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      coap.handleTimeout(Date.now());
+      pump.flush();
+    }, Math.max(0, at - Date.now()));
+  };
+  const detach = gateway.attach({
+    notify(now, path) {
+      const n = coap.notify(now, path);
+      pump.flush();
+      return n;
     },
   });
   const unregister = revocation.register({
@@ -160,6 +202,9 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
     name: cfg.name,
     address: { host: server.addr.hostname, port: server.addr.port },
     close: async () => {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      detach();
       unregister();
       sweeper.unregister(name);
       await server.close();

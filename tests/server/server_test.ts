@@ -113,15 +113,18 @@ Deno.test("startServer() reports listeners whose family is not implemented in th
     "ssl",
     "ws",
     "wss",
+    "coap",
     "dtls",
   ]);
+  // A build without the CoAP factory.
+  const { coap: _coap, ...factories } = listenerFactories;
   const dataDir = await Deno.makeTempDir({ prefix: "postern-server-" });
   const { config } = fileConfig({
     listeners: { tcp: { default: { bind: "127.0.0.1:0" } } },
     data_dir: dataDir,
   });
   const { logger, events } = capture();
-  const server = await startServer(config, { logger });
+  const server = await startServer(config, { logger, factories });
   try {
     assert.deepEqual(server.listeners.map((l) => l.family), ["tcp"]);
     assert.ok(await canConnect(server.listeners[0]!.address.port));
