@@ -71,7 +71,7 @@ export function validateConfig(
   const warnings: ConfigIssue[] = [];
   const enabled = config.listeners.filter((l) => l.enabled);
   for (const listener of enabled) {
-    checkTls(listener, { origins, errors, warnings });
+    checkTls(listener, { origins, errors, warnings }, config.psk.enabled);
   }
   checkPorts(enabled, { origins, errors });
   if (enabled.length === 0) {
@@ -112,7 +112,11 @@ function whereToSet(
   return filePathOf(full);
 }
 
-function checkTls(listener: ListenerConfig, sink: Required<Sink>): void {
+function checkTls(
+  listener: ListenerConfig,
+  sink: Required<Sink>,
+  pskEnabled: boolean,
+): void {
   const tls = listener.tls;
   if (tls === undefined) return;
   const { origins, errors, warnings } = sink;
@@ -125,9 +129,11 @@ function checkTls(listener: ListenerConfig, sink: Required<Sink>): void {
   const warn = (path: string, message: string) =>
     warnings.push({ path, key: keyOfPath(path), message });
 
+  // A DTLS listener for PSK devices only needs no certificate.
+  const pskOnly = listener.family === "dtls" && pskEnabled;
   if (tls.credentialsType === "PEM") {
     if (
-      tls.certFile === undefined &&
+      tls.certFile === undefined && !pskOnly &&
       !invalid("tls.certFile", "tls.credentialsType")
     ) {
       error(

@@ -290,3 +290,17 @@ Deno.test("loadConfig() names a file it could not parse", () => {
   // A broken file is still a file: no embedded default.
   assert.equal(config.devCertificates, false);
 });
+
+Deno.test("loadConfig() accepts a DTLS listener without a certificate when PSK authentication is on", () => {
+  const pskOnly = loadConfig({
+    env: {
+      COAP_DTLS_ENABLED: "true",
+      PSK_AUTHENTICATION_ENABLED: "true",
+      PSK_AUTHENTICATION_INIT_FILE: "psk.txt",
+    },
+  });
+  assert.deepEqual(pskOnly.errors, []);
+  const noPsk = loadConfig({ env: { COAP_DTLS_ENABLED: "true" } });
+  assert.equal(noPsk.errors.length, 1);
+  assert.match(noPsk.errors[0]!.message, /no server certificate/);
+});
