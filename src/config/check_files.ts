@@ -316,8 +316,21 @@ const PROXY_UNSUPPORTED: Partial<Record<string, string>> = {
     "The PROXY protocol is not supported on wss listeners: Deno.serve owns the socket and gives postern no bytes before the TLS handshake",
 };
 
-/** The file fields of `tls` that are in use, with their paths. */
-function filesInUse(tls: TlsOptions): [TlsFileField, string][] {
+/**
+ * The file fields of `tls` that are in use, with their paths: what
+ * {@link checkFiles} reads and what a listener loads its credentials from.
+ *
+ * @example
+ * ```ts
+ * import { filesInUse } from "./check_files.ts";
+ * import { defaultListener } from "./schema.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tls = { ...defaultListener("ssl", "default").tls!, certFile: "c.pem" };
+ * assert.deepEqual(filesInUse(tls), [["certFile", "c.pem"]]);
+ * ```
+ */
+export function filesInUse(tls: TlsOptions): [TlsFileField, string][] {
   const out: [TlsFileField, string | undefined][] =
     tls.credentialsType === "PEM"
       ? [["certFile", tls.certFile], ["keyFile", tls.keyFile]]

@@ -244,79 +244,29 @@ function credentialVars(
     name: prefix + suffix,
     aliases: others.map((p) => p + suffix),
   });
+  const field = <K extends keyof TlsOptions>(
+    suffix: string,
+    key: K,
+    parse: (raw: string) => Parsed<TlsOptions[K]>,
+  ): EnvVarSpec =>
+    tlsVar({
+      ...names(suffix),
+      family,
+      field: key,
+      parse,
+      apply: (t, v) => {
+        t[key] = v;
+      },
+    });
   return [
-    tlsVar({
-      ...names("CREDENTIALS_TYPE"),
-      family,
-      field: "credentialsType",
-      parse: envCredentialsType,
-      apply: (t, v) => {
-        t.credentialsType = v;
-      },
-    }),
-    tlsVar({
-      ...names("PEM_CERT"),
-      family,
-      field: "certFile",
-      parse: envText,
-      apply: (t, v) => {
-        t.certFile = v;
-      },
-    }),
-    tlsVar({
-      ...names("PEM_KEY"),
-      family,
-      field: "keyFile",
-      parse: envText,
-      apply: (t, v) => {
-        t.keyFile = v;
-      },
-    }),
-    tlsVar({
-      ...names("PEM_KEY_PASSWORD"),
-      family,
-      field: "keyPassword",
-      parse: envText,
-      apply: (t, v) => {
-        t.keyPassword = v;
-      },
-    }),
-    tlsVar({
-      ...names("KEY_STORE_TYPE"),
-      family,
-      field: "keyStoreType",
-      parse: envKeyStoreType,
-      apply: (t, v) => {
-        t.keyStoreType = v;
-      },
-    }),
-    tlsVar({
-      ...names("KEY_STORE"),
-      family,
-      field: "keyStoreFile",
-      parse: envText,
-      apply: (t, v) => {
-        t.keyStoreFile = v;
-      },
-    }),
-    tlsVar({
-      ...names("KEY_STORE_PASSWORD"),
-      family,
-      field: "keyStorePassword",
-      parse: envText,
-      apply: (t, v) => {
-        t.keyStorePassword = v;
-      },
-    }),
-    tlsVar({
-      ...names("KEY_PASSWORD"),
-      family,
-      field: "keyStoreKeyPassword",
-      parse: envText,
-      apply: (t, v) => {
-        t.keyStoreKeyPassword = v;
-      },
-    }),
+    field("CREDENTIALS_TYPE", "credentialsType", envCredentialsType),
+    field("PEM_CERT", "certFile", envText),
+    field("PEM_KEY", "keyFile", envText),
+    field("PEM_KEY_PASSWORD", "keyPassword", envText),
+    field("KEY_STORE_TYPE", "keyStoreType", envKeyStoreType),
+    field("KEY_STORE", "keyStoreFile", envText),
+    field("KEY_STORE_PASSWORD", "keyStorePassword", envText),
+    field("KEY_PASSWORD", "keyStoreKeyPassword", envText),
   ];
 }
 

@@ -75,6 +75,7 @@ export { type ConfigValidationResult, validateConfig } from "./validate.ts";
 export {
   checkFiles,
   type CheckFilesOptions,
+  filesInUse,
   type ReadFile,
   type TlsFileChecker,
   tlsFileCheckers,

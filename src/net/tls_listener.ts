@@ -30,6 +30,7 @@
  */
 
 import {
+  filesInUse,
   type ListenerConfig,
   listenerField,
   loadTlsCredentials,
@@ -37,7 +38,6 @@ import {
   type ReadFile,
   type TlsCredentials,
   type TlsFileField,
-  type TlsOptions,
 } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Listener } from "../server.ts";
@@ -81,7 +81,7 @@ export async function readListenerCredentials(
     );
   }
   const files = new Map<TlsFileField, Uint8Array>();
-  for (const [field, path] of credentialFiles(tls)) {
+  for (const [field, path] of filesInUse(tls)) {
     files.set(field, await readFile(path));
   }
   const result = loadTlsCredentials({
@@ -99,16 +99,6 @@ export async function readListenerCredentials(
     );
   }
   return result.credentials;
-}
-
-function credentialFiles(tls: TlsOptions): [TlsFileField, string][] {
-  const out: [TlsFileField, string | undefined][] =
-    tls.credentialsType === "PEM"
-      ? [["certFile", tls.certFile], ["keyFile", tls.keyFile]]
-      : [["keyStoreFile", tls.keyStoreFile]];
-  out.push(["caCertFile", tls.caCertFile]);
-  if (tls.enableCrlCheck) out.push(["crlFile", tls.crlFile]);
-  return out.filter((e): e is [TlsFileField, string] => e[1] !== undefined);
 }
 
 /**
