@@ -1,6 +1,7 @@
 /**
- * CoAP core benchmarks: codec encode/decode and in-memory CON GET
- * request/response (piggybacked) through CoapServer.
+ * CoAP core benchmarks: codec encode/decode, in-memory CON GET
+ * request/response (piggybacked) through CoapServer, and a gateway publish.
+ * Load figures over UDP and DTLS beside libcoap: `coap_load.ts`.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { pathOptions } from "../src/coap/options.ts";
 import { CoapServer } from "../src/coap/server.ts";
 import { Router } from "../src/coap/router.ts";
 import { Code } from "../src/coap/codes.ts";
+import { CoapGateway } from "../src/gateway/mapping.ts";
 
 const request = {
   type: 0 as const,
@@ -47,3 +49,37 @@ Deno.bench("coap server CON GET → piggybacked 2.05", () => {
   );
   server.pollTransmit();
 });
+
+// The gateway: a POST /ps/{topic} that publishes (open gateway, the
+// broker stubbed), answered piggybacked after its handler's promise settles.
+const gateway = new CoapGateway(
+  { publish: () => 1, retained: () => undefined },
+  {
+    clock: () => 0,
+  },
+);
+const gatewayServer = new CoapServer(gateway.routes(new Router()));
+const post = {
+  ...request,
+  code: Code.POST,
+  options: pathOptions("/ps/sensors/t1"),
+  payload: new TextEncoder().encode('{"t":21.5}'),
+};
+Deno.bench(
+  "coap gateway CON POST /ps/sensors/t1 → piggybacked 2.04",
+  async () => {
+    mid = (mid + 1) & 0xffff;
+    now += 1;
+    gatewayServer.handleDatagram(
+      now,
+      encodeMessage({ ...post, messageId: mid }),
+      "bench",
+    );
+    for (let i = 0; i < 20; i++) {
+      await Promise.resolve();
+      gatewayServer.handleTimeout(now);
+      if (gatewayServer.pollTransmit() !== undefined) return;
+    }
+    throw new Error("No answer after 20 microtask turns");
+  },
+);

@@ -38,6 +38,7 @@ import {
   verifySignature,
 } from "../src/crypto/mod.ts";
 import { referenceCcmSeal } from "../tests/crypto/_ccm_reference.ts";
+import { HmacSha256, Sha256 } from "../src/crypto/sha256.ts";
 
 const subtle = crypto.subtle;
 const IN_FLIGHT = 64;
@@ -130,11 +131,22 @@ const ourX25519 = await generateEcdhKeyPair("X25519");
 const nobleP256Secret = p256.utils.randomSecretKey();
 const nobleX25519Secret = x25519.utils.randomSecretKey();
 
-Deno.bench("generateEcdhKeyPair(P-256) [WebCrypto + raw export, shipped]", {
+Deno.bench(
+  "generateEcdhKeyPair(P-256) [noble key pair + WebCrypto PKCS#8 import, shipped]",
+  { group: "ecdh-p256-keygen", baseline: true },
+  async () => {
+    await generateEcdhKeyPair("P-256");
+  },
+);
+Deno.bench("WebCrypto generateKey + exportKey(raw)", {
   group: "ecdh-p256-keygen",
-  baseline: true,
 }, async () => {
-  await generateEcdhKeyPair("P-256");
+  const pair = await subtle.generateKey(
+    { name: "ECDH", namedCurve: "P-256" },
+    false,
+    ["deriveBits"],
+  ) as CryptoKeyPair;
+  await subtle.exportKey("raw", pair.publicKey);
 });
 Deno.bench("noble P-256 key pair", { group: "ecdh-p256-keygen" }, () => {
   p256.getPublicKey(p256.utils.randomSecretKey(), false);
@@ -170,7 +182,7 @@ function b64url(b: Uint8Array): string {
 }
 
 // One server-side ECDHE: make a key pair, then derive with the client's point.
-Deno.bench("ECDHE P-256 keygen + derive [WebCrypto, shipped]", {
+Deno.bench("ECDHE P-256 keygen + derive [noble keygen + WebCrypto, shipped]", {
   group: "ecdhe-p256-total",
   baseline: true,
 }, async () => {
@@ -250,8 +262,29 @@ Deno.bench("digest(SHA-256) 1 KiB [node:crypto, shipped]", {
 Deno.bench("noble sha256 1 KiB", { group: "sha256-1KiB" }, () => {
   sha256(data1k);
 });
+Deno.bench("Sha256 1 KiB (transcripts)", { group: "sha256-1KiB" }, () => {
+  new Sha256().update(data1k).digest();
+});
 
-Deno.bench("hmac(SHA-256) 64 B [noble below threshold, shipped]", {
+// A PRF-sized HMAC: A(i) + "key expansion" + two randoms = 109 bytes.
+const data109 = bytes(109);
+const keyed = new HmacSha256(key32);
+const nobleKeyed = nobleHmac.create(sha256, key32);
+Deno.bench("HmacSha256.mac 109 B, pads hashed once [shipped]", {
+  group: "sha256",
+  baseline: true,
+}, () => {
+  keyed.mac([data109]);
+});
+Deno.bench("noble hmac 109 B, pads hashed once (clone)", {
+  group: "sha256",
+}, () => {
+  const h = nobleKeyed.clone();
+  h.update(data109);
+  h.digest();
+});
+
+Deno.bench("hmac(SHA-256) 64 B [HmacSha256 below threshold, shipped]", {
   group: "hmac-sha256-64B",
   baseline: true,
 }, () => {
@@ -259,6 +292,9 @@ Deno.bench("hmac(SHA-256) 64 B [noble below threshold, shipped]", {
 });
 Deno.bench("node:crypto createHmac 64 B", { group: "hmac-sha256-64B" }, () => {
   createHmac("sha256", key32).update(data64).digest();
+});
+Deno.bench("noble hmac 64 B", { group: "hmac-sha256-64B" }, () => {
+  nobleHmac(sha256, key32, data64);
 });
 
 Deno.bench("hmac(SHA-256) 1 KiB [node:crypto above threshold, shipped]", {
@@ -291,7 +327,7 @@ function prfWith(
   return out;
 }
 
-Deno.bench("tlsPrf(SHA-256) 72 B [noble, key pads hashed once, shipped]", {
+Deno.bench("tlsPrf(SHA-256) 72 B [HmacSha256, key pads hashed once, shipped]", {
   group: "prf",
   baseline: true,
 }, () => {
@@ -302,6 +338,12 @@ Deno.bench("PRF on node:crypto createHmac", { group: "prf" }, () => {
 });
 Deno.bench("PRF on noble hmac, re-keyed each call", { group: "prf" }, () => {
   prfWith((k, d) => nobleHmac(sha256, k, d), 72);
+});
+Deno.bench("PRF on noble hmac, keyed once (the previous shipped one)", {
+  group: "prf",
+}, () => {
+  const keyedMaster = nobleHmac.create(sha256, master);
+  prfWith((_k, d) => keyedMaster.clone().update(d).digest(), 72);
 });
 
 Deno.bench("pbkdf2(SHA-256, 1000) [node:crypto, shipped]", {

@@ -1,11 +1,15 @@
 /**
  * DTLS 1.2 server figures (see the DTLS section of `bench/README.md`):
  *
- * 1. **Server-only time per full handshake, in process**: the client and a
- *    {@link DtlsServerEndpoint} run in this process, and only the server's
- *    calls (`handleInput`, awaited, and `pollTransmit`) are timed with
- *    `performance.now()`. PSK with the cookie exchange, and ECDHE-ECDSA
- *    one-way (P-256), both AES-128-CCM_8.
+ * 1. **Server CPU per full handshake, in process**: a
+ *    {@link DtlsServerEndpoint} on the main thread, our client in a Web
+ *    Worker (`_dtls_client_worker.ts`, its own isolate and heap, so its work
+ *    and its garbage collection stay out of the server's figures), strictly
+ *    taking turns. Each server turn (`handleInput` of a client flight,
+ *    awaited, then `pollTransmit`) is timed with `process.cpuUsage()` (the
+ *    process's CPU over every thread, so WebCrypto's worker threads and
+ *    V8's GC threads count) and `performance.now()`. PSK with the cookie
+ *    exchange, and ECDHE-ECDSA one-way (P-256), both AES-128-CCM_8.
  * 2. **Application records/s** through one established association, server
  *    side only: records opened (`handleInput` → `data` event) and sealed
  *    (`send` → `pollTransmit`), 64 B and 1 KiB.
@@ -19,6 +23,10 @@
  *    wall time per handshake and the server process's CPU time per
  *    handshake from `/proc/PID/stat` (utime + stime, every thread).
  * 5. **`openssl speed`** ECDSA P-256 sign and ECDH P-256 as the ceiling.
+ * 6. **Server CPU per resumed handshake** (RFC 5246 §7.3 abbreviated
+ *    handshake by session ID, with the cookie exchange), in process with
+ *    the client on the main thread taking turns ({@link TimedServer}),
+ *    beside the full handshake measured the same way, for the ratio.
  *
  * Each figure is measured `--rounds` times (default 3) and the median is
  * printed with the spread. Loopback only; every loop is bounded.
@@ -26,12 +34,13 @@
  * ```
  * deno run -A --v8-flags=--expose-gc bench/dtls_load.ts          # everything (≈ 2 min)
  * deno run -A --v8-flags=--expose-gc bench/dtls_load.ts --quick  # smaller counts
- * deno run -A bench/dtls_load.ts --only=memory                   # one part: inproc|records|memory|udp|speed
+ * deno run -A bench/dtls_load.ts --only=memory                   # one part: inproc|records|memory|udp|speed|resumed
  * ```
  *
  * @module
  */
 
+import process from "node:process";
 import { DtlsServerEndpoint } from "../src/dtls/endpoint.ts";
 import { DtlsAssociation } from "../src/dtls/association.ts";
 import { certsCommand } from "../cli/certs.ts";
@@ -41,6 +50,7 @@ import type {
   ClientHandshakeConfig,
   ServerHandshakeConfig,
 } from "../src/tls/handshake/types.ts";
+import { SessionCache } from "../src/tls/session_cache.ts";
 
 const PSK_TEXT = "postern-bench-psk";
 const PSK = new TextEncoder().encode(PSK_TEXT);
@@ -105,10 +115,17 @@ function summary(xs: readonly number[], digits: number): string {
 // ---------------------------------------------------------------------------
 // 1. In-process server-only time per handshake
 
-/** Times only the endpoint's calls; the client's work is left out. */
+/**
+ * Times only the endpoint's calls; the client's work is left out. `ms` is
+ * wall time on the server's path; `cpuMs` is the process's CPU time (user +
+ * system, every thread, so WebCrypto's worker threads count) during those
+ * calls. Client and server never run at the same time here, so `cpuMs` is
+ * the server's CPU.
+ */
 class TimedServer {
   readonly endpoint: DtlsServerEndpoint;
   ms = 0;
+  cpuMs = 0;
 
   constructor(endpoint: DtlsServerEndpoint) {
     this.endpoint = endpoint;
@@ -119,16 +136,25 @@ class TimedServer {
     bytes: Uint8Array,
     from: { hostname: string; port: number },
   ): Promise<void> {
+    const c = process.cpuUsage();
     const t = performance.now();
     await this.endpoint.handleInput(now, bytes, from);
     this.ms += performance.now() - t;
+    this.#cpu(c);
   }
 
   pollTransmit(): Uint8Array | undefined {
+    const c = process.cpuUsage();
     const t = performance.now();
     const out = this.endpoint.pollTransmit();
     this.ms += performance.now() - t;
+    this.#cpu(c);
     return out?.bytes;
+  }
+
+  #cpu(since: { user: number; system: number }): void {
+    const d = process.cpuUsage(since);
+    this.cpuMs += (d.user + d.system) / 1000;
   }
 }
 
@@ -151,34 +177,122 @@ async function handshakeInMemory(
     }
   }
   if (!c.established) throw new Error("Cannot finish a bench handshake");
+  // a resumed client ends with its own final flight: deliver it
+  for (let d; (d = c.pollTransmit()) !== undefined;) {
+    await server.handleInput(now, d, peer);
+  }
   return c;
+}
+
+interface ServerTime {
+  /** Server CPU time per handshake, ms. */
+  readonly cpuMs: number;
+  /** Wall time on the server's path per handshake, ms. */
+  readonly wallMs: number;
+}
+
+/** The client in a Web Worker (`_dtls_client_worker.ts`), one call at a time. */
+class WorkerClient {
+  readonly #worker = new Worker(
+    new URL("./_dtls_client_worker.ts", import.meta.url).href,
+    { type: "module" },
+  );
+  #resolve: ((m: WorkerReply) => void) | undefined;
+
+  constructor() {
+    this.#worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+      const r = this.#resolve;
+      this.#resolve = undefined;
+      r?.(e.data);
+    };
+  }
+
+  call(message: unknown): Promise<WorkerReply> {
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
+      this.#worker.postMessage(message);
+    });
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+  }
+}
+
+interface WorkerReply {
+  readonly kind: "ready" | "output";
+  readonly datagrams: Uint8Array[];
+  readonly established: boolean;
+}
+
+/**
+ * One full handshake against `endpoint`; returns the server's CPU and wall
+ * time, measured around each server turn (all datagrams of a client flight
+ * in, everything the server answers out).
+ */
+async function workerHandshake(
+  endpoint: DtlsServerEndpoint,
+  client: WorkerClient,
+  now: number,
+): Promise<{ cpuMs: number; wallMs: number }> {
+  const peer = { hostname: "192.0.2.1", port: nextPort++ };
+  let cpuMs = 0;
+  let wallMs = 0;
+  let r = await client.call({ kind: "start", now });
+  for (let i = 0; i < 10 && !r.established; i++) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    for (const d of r.datagrams) await endpoint.handleInput(now, d, peer);
+    const back: Uint8Array[] = [];
+    for (let o; (o = endpoint.pollTransmit()) !== undefined;) {
+      back.push(o.bytes);
+    }
+    while (endpoint.pollEvent() !== undefined);
+    wallMs += performance.now() - t;
+    const d = process.cpuUsage(c);
+    cpuMs += (d.user + d.system) / 1000;
+    r = await client.call({ kind: "input", now, datagrams: back });
+  }
+  if (!r.established) throw new Error("Cannot finish a bench handshake");
+  return { cpuMs, wallMs };
 }
 
 async function inProcess(
   mode: "psk" | "ecdhe",
   n: number,
   rounds: number,
-): Promise<number[]> {
+): Promise<ServerTime[]> {
   const cred = await credentials(mode);
+  const suite = mode === "psk" ? SUITE_PSK : SUITE_ECDHE;
+  const client = new WorkerClient();
+  await client.call({
+    kind: "init",
+    mode,
+    suite,
+    psk: PSK,
+    ...(mode === "ecdhe"
+      ? { caPem: Deno.readTextFileSync(`${cred.dir}/ca.pem`) }
+      : {}),
+  });
   const now = Date.now();
-  const out: number[] = [];
+  const out: ServerTime[] = [];
   for (let r = 0; r < rounds; r++) {
-    const server = new TimedServer(
-      new DtlsServerEndpoint({
-        handshake: cred.server,
-        maxAssociations: n + 100,
-        maxHandshakes: n + 100,
-      }),
-    );
-    for (let i = 0; i < 30; i++) {
-      await handshakeInMemory(server, cred.client, now);
-    }
-    server.ms = 0;
+    const endpoint = new DtlsServerEndpoint({
+      handshake: cred.server,
+      maxAssociations: n + 100,
+      maxHandshakes: n + 100,
+    });
+    for (let i = 0; i < 30; i++) await workerHandshake(endpoint, client, now);
+    let cpuMs = 0;
+    let wallMs = 0;
     for (let i = 0; i < n; i++) {
-      await handshakeInMemory(server, cred.client, now);
+      const t = await workerHandshake(endpoint, client, now);
+      cpuMs += t.cpuMs;
+      wallMs += t.wallMs;
     }
-    out.push(server.ms / n);
+    out.push({ cpuMs: cpuMs / n, wallMs: wallMs / n });
   }
+  client.terminate();
   await Deno.remove(cred.dir, { recursive: true });
   return out;
 }
@@ -517,6 +631,56 @@ async function opensslSpeed(): Promise<string> {
 
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// 6. Resumed handshakes
+
+/**
+ * Server CPU and wall time per handshake, full and resumed, with one
+ * session cache; each resumed handshake offers the session the warm-up
+ * full handshake made.
+ */
+async function resumed(
+  mode: "psk" | "ecdhe",
+  n: number,
+  rounds: number,
+): Promise<{ full: ServerTime[]; resumed: ServerTime[] }> {
+  const cred = await credentials(mode);
+  const now = Date.now();
+  const out = { full: [] as ServerTime[], resumed: [] as ServerTime[] };
+  for (let r = 0; r < rounds; r++) {
+    const server = new TimedServer(
+      new DtlsServerEndpoint({
+        handshake: { ...cred.server, sessionCache: new SessionCache() },
+        maxAssociations: 2 * n + 100,
+        maxHandshakes: 2 * n + 100,
+      }),
+    );
+    const first = await handshakeInMemory(server, cred.client, now);
+    const session = first.session?.resumable;
+    if (session === undefined) throw new Error("No session to resume");
+    const client = { ...cred.client, session };
+    for (
+      const [kind, config] of [["full", cred.client], [
+        "resumed",
+        client,
+      ]] as const
+    ) {
+      for (let i = 0; i < 20; i++) await handshakeInMemory(server, config, now);
+      server.ms = 0;
+      server.cpuMs = 0;
+      for (let i = 0; i < n; i++) {
+        const c = await handshakeInMemory(server, config, now);
+        if ((c.session?.resumed === true) !== (kind === "resumed")) {
+          throw new Error(`Expected a ${kind} handshake`);
+        }
+      }
+      out[kind].push({ cpuMs: server.cpuMs / n, wallMs: server.ms / n });
+    }
+  }
+  await Deno.remove(cred.dir, { recursive: true });
+  return out;
+}
+
 async function main(): Promise<void> {
   const args = Deno.args;
   const serveAt = args.indexOf("--serve");
@@ -537,17 +701,19 @@ async function main(): Promise<void> {
   const line = (s: string) => console.log(s);
 
   if (want("inproc")) {
-    const psk = await inProcess("psk", quick ? 300 : 2000, rounds);
-    line(
-      `in-process server-only, PSK full handshake + cookie: ${
-        summary(psk, 3)
-      } ms`,
+    const report = (what: string, r: ServerTime[]) =>
+      line(
+        `in-process, ${what}: server CPU ${
+          summary(r.map((x) => x.cpuMs), 3)
+        } ms, server wall ${summary(r.map((x) => x.wallMs), 3)} ms`,
+      );
+    report(
+      "PSK full handshake + cookie",
+      await inProcess("psk", quick ? 300 : 2000, rounds),
     );
-    const ec = await inProcess("ecdhe", quick ? 60 : 300, rounds);
-    line(
-      `in-process server-only, ECDHE-ECDSA one-way + cookie: ${
-        summary(ec, 3)
-      } ms`,
+    report(
+      "ECDHE-ECDSA one-way + cookie",
+      await inProcess("ecdhe", quick ? 60 : 300, rounds),
     );
   }
   if (want("records")) {
@@ -592,6 +758,20 @@ async function main(): Promise<void> {
     }
   }
   if (want("speed")) line(`openssl speed: ${await opensslSpeed()}`);
+  if (want("resumed")) {
+    for (const mode of ["psk", "ecdhe"] as const) {
+      const r = await resumed(mode, quick ? 200 : 1000, rounds);
+      const cpu = (xs: ServerTime[]) => xs.map((x) => x.cpuMs);
+      const name = mode === "psk" ? "PSK" : "ECDHE-ECDSA one-way";
+      line(
+        `resumed, ${name}: server CPU full ${summary(cpu(r.full), 3)} ms, ` +
+          `resumed ${summary(cpu(r.resumed), 3)} ms; ` +
+          `${
+            (1000 / median(cpu(r.resumed))).toFixed(0)
+          } resumed handshakes/s of server CPU`,
+      );
+    }
+  }
 }
 
 await main();

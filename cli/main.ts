@@ -8,10 +8,9 @@
  * postern psk add|rm|ls|import, postern token add|rm|ls
  * postern user add|rm|ls, postern cert allow|revoke|rm|ls|ca
  * postern acl set|rm|ls|check
+ * postern coap get|post|put|delete|observe URI [options]
  * postern help | --help, postern --version
  * ```
- *
- * `coap` is not implemented in this build and exits with code 2.
  *
  * @module
  */
@@ -20,6 +19,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { aclCommand } from "./acl.ts";
 import { certCommand } from "./cert.ts";
 import { certsCommand } from "./certs.ts";
+import { coapCommand } from "./coap.ts";
 import {
   type CommandIo,
   configCheckCommand,
@@ -59,14 +59,14 @@ Usage:
   postern user add|rm|ls                   users with passwords
   postern cert allow|revoke|rm|ls|ca       client certificate identities, trusted CAs
   postern acl set|rm|ls|check              topic ACLs
+  postern coap get|post|put|delete|observe URI
+                                           a CoAP/DTLS client (see postern coap --help)
   postern help | --help                    this text
   postern --version                        the version
 
 The credential commands work on the store in --data-dir (default
 POSTERN_DATA_DIR, else ./data) while the broker runs; see
 "postern psk --help" and the others.
-
-Not implemented in this build: coap.
 
 Configuration: the ThingsBoard/TBMQ environment variables (LISTENER_*, COAP_*,
 MQTT_SSL_*, TB_COAP_X509_DTLS_*, PSK_AUTHENTICATION_*, POSTERN_DATA_DIR)
@@ -84,7 +84,6 @@ const COMMANDS = [
   "acl",
   "coap",
 ];
-const NOT_BUILT = new Set(["coap"]);
 
 /**
  * Options of {@link main}: the IO and test hooks passed on to the commands.
@@ -155,6 +154,8 @@ export async function main(
       return await certCommand(rest, options);
     case "acl":
       return await aclCommand(rest, options);
+    case "coap":
+      return await coapCommand(rest, options);
     case "config":
       if (rest[0] === "check") {
         return await configCheckCommand(rest.slice(1), options);
@@ -169,10 +170,6 @@ export async function main(
         }; use postern config check [--config FILE]`,
       );
       return 2;
-  }
-  if (NOT_BUILT.has(command)) {
-    stderr(`postern ${command}: not implemented in this build`);
-    return 2;
   }
   stderr(
     `postern: unknown command ${JSON.stringify(command)}${

@@ -252,7 +252,12 @@ async function loadCertificateMaker(): Promise<
   }
 }
 
-/** Prints one client command per listener that started. */
+/**
+ * Prints client commands for each listener that started (a subscriber and
+ * a publisher for MQTT, a discovery and a gateway publish for CoAP), with
+ * the ports actually bound, and says when the certificates are the
+ * development ones.
+ */
 function printHints(
   listeners: readonly Listener[],
   options: { config: PosternConfig; write: (text: string) => void },
@@ -273,10 +278,14 @@ function printHints(
     switch (l.family) {
       case "tcp":
         lines.push(`mosquitto_sub -h ${host} -p ${port} -t '#' -v`);
+        lines.push(`mosquitto_pub -h ${host} -p ${port} -t hello -m world`);
         break;
       case "ssl":
         lines.push(
           `mosquitto_sub -h ${host} -p ${port} --cafile ${ca} -t '#' -v`,
+        );
+        lines.push(
+          `mosquitto_pub -h ${host} -p ${port} --cafile ${ca} -t hello -m world`,
         );
         break;
       case "ws":
@@ -295,15 +304,30 @@ function printHints(
         lines.push(
           `coap-client-openssl -m get coap://${urlHost}:${port}/.well-known/core`,
         );
+        lines.push(
+          `coap-client-openssl -m post -e world coap://${urlHost}:${port}/ps/hello`,
+        );
         break;
       case "dtls":
         lines.push(
-          `openssl s_client -dtls1_2 -connect ${urlHost}:${port} -CAfile ${ca} -cipher ECDHE-ECDSA-AES128-CCM8`,
+          `coap-client-openssl -m get -C ${ca} coaps://${urlHost}:${port}/.well-known/core`,
+        );
+        lines.push(
+          `coap-client-openssl -m post -e world -C ${ca} coaps://${urlHost}:${port}/ps/hello`,
         );
         break;
     }
   }
-  write(["Connect with:", ...lines.map((line) => `  ${line}`)].join("\n"));
+  const text = ["Connect with:", ...lines.map((line) => `  ${line}`)];
+  const secured = listeners.some((l) =>
+    l.family === "ssl" || l.family === "wss" || l.family === "dtls"
+  );
+  if (config.devCertificates && secured) {
+    text.push(
+      `TLS and DTLS use the development certificates in ${DEV_CERTIFICATES.dir}/ (CA ${ca}): for development only, never in production.`,
+    );
+  }
+  write(text.join("\n"));
 }
 
 /** The address a local client uses for a bound host. */

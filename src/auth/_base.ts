@@ -373,9 +373,20 @@ export abstract class StoreBase implements CredentialStore {
   // --- X.509 ---
 
   /** {@inheritDoc CredentialStore.identifyCertificate} */
-  identifyCertificate(cert: Certificate): Promise<Identity | undefined> {
+  identifyCertificate(
+    cert: Certificate,
+    options: {
+      readonly issuers?: readonly Certificate[];
+      readonly fallbackSubject?: string;
+    } = {},
+  ): Promise<Identity | undefined> {
+    const issuers = (options.issuers ?? []).map(summarizeCertificate);
+    const fallback = options.fallbackSubject;
     return this.#read(() =>
-      this.#state.certificates.identify(summarizeCertificate(cert))
+      this.#state.certificates.identify(summarizeCertificate(cert), {
+        issuers,
+        ...(fallback === undefined ? {} : { fallbackSubject: fallback }),
+      })
     );
   }
 

@@ -14,7 +14,14 @@
  * 4. a SAN rule, for the first SAN (in certificate order) that has one;
  * 5. CN regex rules, oldest first. The regex must match the whole CN; the
  *    device name may use `$1`, `$<name>` and `$&` to take a part of it
- *    (`^device-(.+)$` with device `$1`).
+ *    (`^device-(.+)$` with device `$1`);
+ * 6. with `issuers` (the rest of the verified path, leaf's issuer first):
+ *    the exact CN rules then the CN regex rules on each issuer in turn, as
+ *    TBMQ's X.509 chain authentication matches the CN of any certificate in
+ *    the chain (a rule for an intermediate CA's CN admits every device it
+ *    issued). A revocation matching any certificate of the chain refuses it;
+ * 7. `fallbackSubject`: the subject of a certificate no rule names (the name
+ *    {@link certificateUsername} derives, as `peer_cert_as_username` says).
  *
  * The certificate is assumed already validated against the trusted CAs by
  * the TLS or DTLS layer; rules only name it.
@@ -267,6 +274,107 @@ export function summarizeCertificate(cert: Certificate): CertificateSummary {
   };
 }
 
+/**
+ * Options of {@link CertificateRuleIndex.identify}.
+ *
+ * @example
+ * ```ts
+ * import type { IdentifyOptions } from "./identity.ts";
+ *
+ * const options: IdentifyOptions = { fallbackSubject: "device-1" };
+ * ```
+ */
+export interface IdentifyOptions {
+  /** The rest of the verified path, leaf's issuer first: their CNs are matched too. */
+  readonly issuers?: readonly CertificateSummary[];
+  /** Subject of a certificate no rule names; none: such a certificate has no identity. */
+  readonly fallbackSubject?: string;
+}
+
+/**
+ * Which part of a client certificate becomes the MQTT user name and ACL
+ * subject when no store rule names it (EMQX `peer_cert_as_username`;
+ * Mosquitto's `use_identity_as_username` is `cn`, `use_subject_as_username`
+ * is `dn`): the subject CN, the subject DN (RFC 4514, most specific first),
+ * the first subjectAltName, the SHA-256 fingerprint (lowercase hex), or
+ * `disabled` (only store rules name certificates).
+ *
+ * @example
+ * ```ts
+ * import type { PeerCertAsUsername } from "./identity.ts";
+ *
+ * const mode: PeerCertAsUsername = "cn";
+ * ```
+ */
+export type PeerCertAsUsername =
+  | "disabled"
+  | "cn"
+  | "dn"
+  | "san"
+  | "fingerprint";
+
+/**
+ * Every {@link PeerCertAsUsername} value, for config readers.
+ *
+ * @example
+ * ```ts
+ * import { PEER_CERT_AS_USERNAME } from "./identity.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(PEER_CERT_AS_USERNAME.includes("cn"));
+ * ```
+ */
+export const PEER_CERT_AS_USERNAME: readonly PeerCertAsUsername[] = [
+  "disabled",
+  "cn",
+  "dn",
+  "san",
+  "fingerprint",
+];
+
+/**
+ * The user name `mode` takes from a certificate, or `undefined` (mode
+ * `disabled`, or the certificate has no such part).
+ *
+ * @param cert A parsed certificate.
+ * @param mode Which part.
+ * @returns The user name.
+ *
+ * @example
+ * ```ts
+ * import { certificateUsername } from "./identity.ts";
+ * import { issueCertificate, parseCertificate } from "../pki/mod.ts";
+ * import { generateEcKeyPair } from "../crypto/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const key = await generateEcKeyPair("P-256");
+ * const cert = parseCertificate(await issueCertificate({
+ *   subject: { CN: "device-1", O: "Acme" }, subjectKey: key, now: Date.now(), days: 1,
+ * }));
+ * assert.equal(certificateUsername(cert, "cn"), "device-1");
+ * assert.equal(certificateUsername(cert, "dn"), "CN=device-1,O=Acme");
+ * assert.equal(certificateUsername(cert, "san"), undefined);
+ * assert.equal(certificateUsername(cert, "fingerprint"), cert.fingerprintSha256);
+ * ```
+ */
+export function certificateUsername(
+  cert: Certificate,
+  mode: PeerCertAsUsername,
+): string | undefined {
+  switch (mode) {
+    case "disabled":
+      return undefined;
+    case "cn":
+      return cert.subject.commonName;
+    case "dn":
+      return cert.subject.isEmpty ? undefined : cert.subject.toString();
+    case "san":
+      return cert.subjectAltNames[0]?.value;
+    case "fingerprint":
+      return cert.fingerprintSha256;
+  }
+}
+
 interface RegexRule {
   readonly id: string;
   readonly regex: RegExp;
@@ -374,8 +482,14 @@ export class CertificateRuleIndex {
    * @param cert What the rules look at.
    * @returns The identity.
    */
-  identify(cert: CertificateSummary): Identity | undefined {
-    if (this.#isRevoked(cert)) return undefined;
+  identify(
+    cert: CertificateSummary,
+    options: IdentifyOptions = {},
+  ): Identity | undefined {
+    const issuers = options.issuers ?? [];
+    if (this.#isRevoked(cert) || issuers.some((c) => this.#isRevoked(c))) {
+      return undefined;
+    }
     const exact = [
       `fingerprint:${cert.fingerprint}`,
       ...(cert.commonName === undefined ? [] : [`cn:${cert.commonName}`]),
@@ -385,14 +499,22 @@ export class CertificateRuleIndex {
       const rule = this.#allow.get(id);
       if (rule !== undefined) return x509Identity(rule.device, id, cert);
     }
-    const cn = cert.commonName;
-    if (cn === undefined) return undefined;
-    for (const rule of this.#regexes) {
-      if (!rule.regex.test(cn)) continue;
-      const device = cn.replace(rule.regex, rule.device);
-      if (device !== "") return x509Identity(device, rule.id, cert);
+    for (const named of [cert, ...issuers]) {
+      const cn = named.commonName;
+      if (cn === undefined) continue;
+      const rule = named === cert ? undefined : this.#allow.get(`cn:${cn}`);
+      if (rule !== undefined) {
+        return x509Identity(rule.device, `cn:${cn}`, cert);
+      }
+      for (const r of this.#regexes) {
+        if (!r.regex.test(cn)) continue;
+        const device = cn.replace(r.regex, r.device);
+        if (device !== "") return x509Identity(device, r.id, cert);
+      }
     }
-    return undefined;
+    const fallback = options.fallbackSubject;
+    if (fallback === undefined || fallback === "") return undefined;
+    return x509Identity(fallback, `fingerprint:${cert.fingerprint}`, cert);
   }
 
   #isRevoked(cert: CertificateSummary): boolean {

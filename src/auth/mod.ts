@@ -59,14 +59,19 @@ export {
   validateAclRule,
 } from "./acl.ts";
 export { AuthError, type AuthErrorCode, PskFileError } from "./errors.ts";
+export { identifyCredential, type PresentedCredential } from "./credential.ts";
 export {
   type CertificateMatch,
   type CertificateRule,
   certificateRuleId,
   CertificateRuleIndex,
   type CertificateSummary,
+  certificateUsername,
+  type IdentifyOptions,
   normalizeCertificateMatch,
   parseCertificateRuleId,
+  PEER_CERT_AS_USERNAME,
+  type PeerCertAsUsername,
   summarizeCertificate,
 } from "./identity.ts";
 export {

@@ -315,8 +315,19 @@ export interface CredentialStore {
   /** User names, sorted. */
   listUsers(): Promise<string[]>;
 
-  /** The identity of a (validated) client certificate, or `undefined`. */
-  identifyCertificate(cert: Certificate): Promise<Identity | undefined>;
+  /**
+   * The identity of a (validated) client certificate, or `undefined`; with
+   * `issuers` (the rest of its verified path) their CNs are matched too, and
+   * `fallbackSubject` names a certificate no rule names (see
+   * `CertificateRuleIndex.identify`).
+   */
+  identifyCertificate(
+    cert: Certificate,
+    options?: {
+      readonly issuers?: readonly Certificate[];
+      readonly fallbackSubject?: string;
+    },
+  ): Promise<Identity | undefined>;
   /** Maps certificates matching `match` to `device`; returns the rule id. */
   allowCertificate(match: CertificateMatch, device: string): Promise<string>;
   /** Refuses certificates matching `match`, whatever else allows them; returns the rule id. */

@@ -18,6 +18,7 @@
 import type { CoapOption } from "./options.ts";
 import type { PeerId } from "./message_layer.ts";
 import { tokenKey } from "./message.ts";
+import { IdleIndex } from "../sessions/idle_index.ts";
 
 /**
  * Observe option values (RFC 7641 §2).
@@ -65,6 +66,8 @@ export interface Observer {
   sinceConfirmable: number;
   /** When the last CON notification (or the registration) was sent, ms. */
   lastConfirmableAt: number;
+  /** When a liveness probe was sent and not yet answered, ms. */
+  probedAt?: number;
 }
 
 /**
@@ -110,6 +113,10 @@ export interface ObserveOptions {
  */
 export class ObserverRegistry {
   readonly #observers = new Map<string, Observer>();
+  /** Observers by path, for {@link ObserverRegistry.observersOf}. */
+  readonly #byPath = new Map<string, Set<Observer>>();
+  /** Last sign of life (registration, ACK, request) per observer key. */
+  readonly #idle = new IdleIndex<string>();
   readonly #confirmEvery: number;
   readonly #confirmAfter: number;
   readonly #max: number;
@@ -146,6 +153,7 @@ export class ObserverRegistry {
     if (!this.#observers.has(key) && this.#observers.size >= this.#max) {
       return undefined;
     }
+    this.remove(key);
     const o: Observer = {
       ...registration,
       key,
@@ -154,7 +162,73 @@ export class ObserverRegistry {
       lastConfirmableAt: now,
     };
     this.#observers.set(key, o);
+    const path = o.path.join("/");
+    let set = this.#byPath.get(path);
+    if (set === undefined) this.#byPath.set(path, set = new Set());
+    set.add(o);
+    this.#idle.touch(key, now);
     return o;
+  }
+
+  /**
+   * Records a sign of life of an observer (it acknowledged a notification
+   * or re-registered): it is not idle, and a pending probe is answered.
+   *
+   * @param now Current time, ms.
+   * @param key The observer's key.
+   */
+  touch(now: number, key: string): void {
+    const o = this.#observers.get(key);
+    if (o === undefined) return;
+    delete o.probedAt;
+    this.#idle.touch(key, now);
+  }
+
+  /**
+   * Observers with no sign of life for `idleMs`, oldest first. Those probed
+   * before and still silent are `dead`; the others are marked probed at
+   * `now` and returned as `probe` (send each a CON notification).
+   *
+   * @param now Current time, ms.
+   * @param idleMs Inactivity before a probe, and between probe and removal.
+   * @returns Who to probe and who to remove.
+   *
+   * @example
+   * ```ts
+   * import { ObserverRegistry } from "./observe.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const reg = new ObserverRegistry();
+   * reg.register(0, { peer: "p", token: new Uint8Array([1]), path: ["t"], query: [], options: [] });
+   * assert.equal(reg.idle(1000, 1000).probe.length, 1);
+   * assert.equal(reg.idle(2000, 1000).dead.length, 1);
+   * ```
+   */
+  idle(now: number, idleMs: number): { probe: Observer[]; dead: Observer[] } {
+    const probe: Observer[] = [];
+    const dead: Observer[] = [];
+    for (const key of this.#idle.takeIdle(now, idleMs)) {
+      const o = this.#observers.get(key);
+      if (o === undefined) continue;
+      if (o.probedAt !== undefined) {
+        dead.push(o);
+        continue;
+      }
+      o.probedAt = now;
+      this.#idle.touch(key, now);
+      probe.push(o);
+    }
+    return { probe, dead };
+  }
+
+  /**
+   * Observers registered by one endpoint.
+   *
+   * @param peer The endpoint.
+   * @returns Its observers.
+   */
+  observersFrom(peer: PeerId): Observer[] {
+    return [...this.#observers.values()].filter((o) => o.peer === peer);
   }
 
   /**
@@ -176,7 +250,13 @@ export class ObserverRegistry {
    */
   remove(key: string): Observer | undefined {
     const o = this.#observers.get(key);
+    if (o === undefined) return undefined;
     this.#observers.delete(key);
+    this.#idle.delete(key);
+    const path = o.path.join("/");
+    const set = this.#byPath.get(path);
+    set?.delete(o);
+    if (set?.size === 0) this.#byPath.delete(path);
     return o;
   }
 
@@ -187,10 +267,7 @@ export class ObserverRegistry {
    * @returns The observers.
    */
   observersOf(path: readonly string[]): Observer[] {
-    const key = path.join("/");
-    return [...this.#observers.values()].filter((o) =>
-      o.path.join("/") === key
-    );
+    return [...this.#byPath.get(path.join("/")) ?? []];
   }
 
   /**
@@ -200,15 +277,18 @@ export class ObserverRegistry {
    *
    * @param now Current time, ms.
    * @param observer The observer.
+   * @param force Send it as CON whatever the count (a liveness probe).
    * @returns The Observe value and the message type choice.
    */
   nextNotification(
     now: number,
     observer: Observer,
+    force = false,
   ): { sequence: number; confirmable: boolean } {
     observer.sequence = this.#nextSequence();
     observer.sinceConfirmable++;
-    const confirmable = observer.sinceConfirmable >= this.#confirmEvery ||
+    const confirmable = force ||
+      observer.sinceConfirmable >= this.#confirmEvery ||
       now - observer.lastConfirmableAt >= this.#confirmAfter;
     if (confirmable) {
       observer.sinceConfirmable = 0;

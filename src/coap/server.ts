@@ -94,6 +94,13 @@ export interface CoapServerOptions {
   readonly observe?: ObserveOptions;
   /** Called when an async handler settles: call `handleTimeout` soon. */
   readonly wake?: () => void;
+  /**
+   * How long an async handler of a CON request may take and still have its
+   * response piggybacked on the ACK, ms (default 200; RFC 7252 §5.2.2).
+   * After that the request is acknowledged with an empty ACK and the
+   * response follows as a separate CON; 0 acknowledges at once.
+   */
+  readonly separateResponseAfterMs?: number;
 }
 
 /**
@@ -118,9 +125,18 @@ export type ServerEvent =
     readonly type: "observer-removed";
     readonly peer: PeerId;
     readonly path: readonly string[];
-    readonly reason: "deregistered" | "reset" | "timeout" | "error";
+    readonly reason: RemovalReason;
   }
   | { readonly type: "handler-error"; readonly error: unknown };
+
+/** Why an observer was removed. */
+type RemovalReason =
+  | "deregistered"
+  | "reset"
+  | "timeout"
+  | "error"
+  | "idle"
+  | "closed";
 
 type Tag =
   | { readonly kind: "response" }
@@ -133,10 +149,27 @@ interface Context {
   readonly observer?: Observer;
   /** "piggyback": reply in the ACK; "separate": CON; "non": NON. */
   readonly mode: "piggyback" | "separate" | "non" | "notify";
+  /** A liveness probe: the notification goes as CON. */
+  readonly probe?: boolean;
+}
+
+/** An async handler of a CON request whose ACK is still held back. */
+interface Awaiting {
+  context: Context;
+  readonly deadline: number;
 }
 
 const TEXT = new TextEncoder();
 const NO_PATH: readonly string[] = [];
+
+/** A 4-byte entity tag: FNV-1a of the representation. */
+function etagOf(body: Uint8Array): Uint8Array {
+  let h = 0x811c9dc5;
+  for (const byte of body) h = Math.imul(h ^ byte, 0x01000193);
+  const tag = new Uint8Array(4);
+  new DataView(tag.buffer).setUint32(0, h >>> 0);
+  return tag;
+}
 
 function notFound(): CoapResponse {
   return { code: Code.NOT_FOUND };
@@ -172,8 +205,11 @@ export class CoapServer {
   readonly #wake: (() => void) | undefined;
   readonly #events: ServerEvent[] = [];
   readonly #settled: Array<{ context: Context; response: CoapResponse }> = [];
+  readonly #awaiting = new Set<Awaiting>();
+  readonly #separateAfter: number;
   #lastNow = 0;
   #inFlight = 0;
+  #probeTimeouts = 0;
 
   /**
    * @param router The routes; `/.well-known/core` is added unless present.
@@ -188,6 +224,7 @@ export class CoapServer {
     });
     this.#szx = sizeToSzx(options.blockSize ?? 1024);
     this.#wake = options.wake;
+    this.#separateAfter = options.separateResponseAfterMs ?? 200;
     if (!router.has("/.well-known/core")) {
       router.add("GET", "/.well-known/core", (req) => ({
         code: Code.CONTENT,
@@ -247,6 +284,9 @@ export class CoapServer {
       case "duplicate":
         return;
       case "ack":
+        if (r.tag?.kind === "notification") {
+          this.#observers.touch(now, r.tag.key);
+        }
         return;
       case "reset":
         if (r.tag?.kind === "notification") {
@@ -288,7 +328,11 @@ export class CoapServer {
   /** @returns When `handleTimeout` wants to run, ms. */
   nextTimeout(): number | undefined {
     if (this.#settled.length > 0) return this.#lastNow;
-    return this.#layer.nextTimeout();
+    let next = this.#layer.nextTimeout();
+    for (const a of this.#awaiting) {
+      if (next === undefined || a.deadline < next) next = a.deadline;
+    }
+    return next;
   }
 
   /**
@@ -301,14 +345,82 @@ export class CoapServer {
     for (const s of this.#settled.splice(0)) {
       this.#respond(now, s.context, s.response);
     }
+    for (const a of this.#awaiting) {
+      if (a.deadline > now) continue;
+      // RFC 7252 §5.2.2: the handler is slow; acknowledge now and send the
+      // response separately when it settles.
+      this.#awaiting.delete(a);
+      const r = a.context.request;
+      this.#layer.reply(
+        a.context.peer,
+        emptyMessage(MessageType.ACK, r.messageId),
+        r.messageId,
+      );
+      a.context = { ...a.context, mode: "separate" };
+    }
     this.#layer.handleTimeout(now);
     for (let e = this.#layer.pollEvent(); e; e = this.#layer.pollEvent()) {
       if (e.tag.kind === "notification") {
         // RFC 7641 §4.5: a CON notification that is never acknowledged
         // means the client is gone.
-        this.#dropObserver(e.tag.key, "timeout");
+        if (this.#dropObserver(e.tag.key, "timeout")?.probedAt !== undefined) {
+          this.#probeTimeouts++;
+        }
       }
     }
+  }
+
+  /**
+   * The inactivity sweep of observers (run by the shared session sweeper):
+   * an observer with no sign of life (registration, ACK of a notification)
+   * for `idleMs` gets a CON notification as a probe (RFC 7641 §4.5); one
+   * still silent at a later sweep, or whose probe was never acknowledged,
+   * is removed.
+   *
+   * @param now Current time, ms.
+   * @param idleMs Inactivity before a probe.
+   * @returns Observers removed since the last sweep for not answering.
+   *
+   * @example
+   * ```ts
+   * import { CoapServer } from "./server.ts";
+   * import { Router } from "./router.ts";
+   * import { encodeMessage } from "./message.ts";
+   * import { OptionNumber, pathOptions, uintOption } from "./options.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const server = new CoapServer(new Router().add("GET", "/t", () => ({ code: 0x45 }), { obs: true }));
+   * server.handleDatagram(0, encodeMessage({ type: 0, code: 1, messageId: 1, token: new Uint8Array([1]), options: [...pathOptions("/t"), uintOption(OptionNumber.OBSERVE, 0)], payload: new Uint8Array() }), "c");
+   * assert.equal(server.sweepObservers(60_000, 60_000), 0); // probed
+   * assert.equal(server.sweepObservers(120_000, 60_000), 1); // still silent
+   * assert.equal(server.observerCount, 0);
+   * ```
+   */
+  sweepObservers(now: number, idleMs: number): number {
+    this.#lastNow = now;
+    const { probe, dead } = this.#observers.idle(now, idleMs);
+    let removed = this.#probeTimeouts;
+    this.#probeTimeouts = 0;
+    for (const o of dead) {
+      if (this.#dropObserver(o.key, "idle") !== undefined) removed++;
+    }
+    for (const o of probe) this.#renotify(now, o, true);
+    return removed;
+  }
+
+  /**
+   * Forgets the observers of an endpoint that is gone (its DTLS session
+   * closed).
+   *
+   * @param peer The endpoint.
+   * @returns How many observers were removed.
+   */
+  forgetPeer(peer: PeerId): number {
+    let n = 0;
+    for (const o of this.#observers.observersFrom(peer)) {
+      if (this.#dropObserver(o.key, "closed") !== undefined) n++;
+    }
+    return n;
   }
 
   /**
@@ -317,44 +429,52 @@ export class CoapServer {
    *
    * @param now Current time, ms.
    * @param path The resource path, e.g. "/time".
+   * @param peer Only the observers of this endpoint.
    * @returns How many observers are notified.
    */
-  notify(now: number, path: string): number {
+  notify(now: number, path: string, peer?: PeerId): number {
     this.#lastNow = now;
     const trimmed = path.replace(/^\/+/, "");
     const segments = trimmed === "" ? [] : trimmed.split("/");
-    const observers = this.#observers.observersOf(segments);
-    for (const o of observers) {
-      const request: CoapMessage = {
-        type: MessageType.NON,
-        code: Code.GET,
-        messageId: 0,
-        token: o.token,
-        options: o.options.filter((x) =>
-          x.number !== OptionNumber.OBSERVE && x.number !== OptionNumber.BLOCK2
-        ),
-        payload: new Uint8Array(),
-      };
-      const match = this.#router.match("GET", o.path);
-      const req = this.#toRequest(o.peer, request, o.identity);
-      const context: Context = {
-        peer: o.peer,
-        request,
-        extra: [],
-        observer: o,
-        mode: "notify",
-      };
-      if (match.kind !== "found") {
-        this.#respond(now, context, notFound());
-        continue;
-      }
-      this.#invoke(now, context, match.handler, {
-        ...req,
-        params: match.params,
-        notification: true,
-      });
+    let n = 0;
+    for (const o of this.#observers.observersOf(segments)) {
+      if (peer !== undefined && o.peer !== peer) continue;
+      this.#renotify(now, o, false);
+      n++;
     }
-    return observers.length;
+    return n;
+  }
+
+  #renotify(now: number, o: Observer, probe: boolean): void {
+    const request: CoapMessage = {
+      type: MessageType.NON,
+      code: Code.GET,
+      messageId: 0,
+      token: o.token,
+      options: o.options.filter((x) =>
+        x.number !== OptionNumber.OBSERVE && x.number !== OptionNumber.BLOCK2
+      ),
+      payload: new Uint8Array(),
+    };
+    const match = this.#router.match("GET", o.path);
+    const req = this.#toRequest(o.peer, request, o.identity);
+    const context: Context = {
+      peer: o.peer,
+      request,
+      extra: [],
+      observer: o,
+      mode: "notify",
+      probe,
+    };
+    if (match.kind !== "found") {
+      this.#respond(now, context, notFound());
+      return;
+    }
+    this.#invoke(now, context, match.handler, {
+      ...req,
+      params: match.params,
+      notification: true,
+    });
   }
 
   #toRequest(
@@ -547,27 +667,33 @@ export class CoapServer {
       this.#respond(now, context, result);
       return;
     }
-    let ctx = context;
+    const held: Awaiting = { context, deadline: now + this.#separateAfter };
     if (context.mode === "piggyback") {
-      // RFC 7252 §5.2.2: acknowledge now, send the response separately.
-      const r = context.request;
-      this.#layer.reply(
-        context.peer,
-        emptyMessage(MessageType.ACK, r.messageId),
-        r.messageId,
-      );
-      ctx = { ...context, mode: "separate" };
+      if (this.#separateAfter > 0) this.#awaiting.add(held);
+      else {
+        // RFC 7252 §5.2.2: acknowledge now, send the response separately.
+        const r = context.request;
+        this.#layer.reply(
+          context.peer,
+          emptyMessage(MessageType.ACK, r.messageId),
+          r.messageId,
+        );
+        held.context = { ...context, mode: "separate" };
+      }
     }
     this.#inFlight++;
     result.then(
-      (response) => this.#settle(ctx, response),
-      (e) => this.#settle(ctx, this.#errorResponse(e)),
+      (response) => this.#settle(held, response),
+      (e) => this.#settle(held, this.#errorResponse(e)),
     );
   }
 
-  #settle(context: Context, response: CoapResponse): void {
+  #settle(held: Awaiting, response: CoapResponse): void {
     this.#inFlight--;
-    if (this.#settled.length < 4096) this.#settled.push({ context, response });
+    this.#awaiting.delete(held);
+    if (this.#settled.length < 4096) {
+      this.#settled.push({ context: held.context, response });
+    }
     this.#wake?.();
   }
 
@@ -592,7 +718,7 @@ export class CoapServer {
     if (observer !== undefined) {
       if (isSuccessCode(response.code)) {
         const { sequence, confirmable: con } = context.mode === "notify"
-          ? this.#observers.nextNotification(now, observer)
+          ? this.#observers.nextNotification(now, observer, context.probe)
           : { sequence: observer.sequence, confirmable: false };
         options.push(uintOption(OptionNumber.OBSERVE, sequence));
         if (context.mode === "notify") confirmable = con;
@@ -623,6 +749,11 @@ export class CoapServer {
       const total = payload.length;
       try {
         const slice = sliceBlock(payload, num, szx);
+        if (optionValues(options, OptionNumber.ETAG).length === 0) {
+          // RFC 7959 §2.4: an ETag on every block lets the client see that
+          // the representation changed between two block requests.
+          options.push({ number: OptionNumber.ETAG, value: etagOf(payload) });
+        }
         payload = slice.payload;
         options.push({
           number: OptionNumber.BLOCK2,
@@ -706,12 +837,9 @@ export class CoapServer {
     }
   }
 
-  #dropObserver(
-    key: string,
-    reason: "deregistered" | "reset" | "timeout" | "error",
-  ): void {
+  #dropObserver(key: string, reason: RemovalReason): Observer | undefined {
     const o = this.#observers.remove(key);
-    if (o === undefined) return;
+    if (o === undefined) return undefined;
     this.#layer.cancel(
       this.#lastNow,
       (t) => t.kind === "notification" && t.key === key,
@@ -722,5 +850,6 @@ export class CoapServer {
       path: o.path ?? NO_PATH,
       reason,
     });
+    return o;
   }
 }

@@ -14,15 +14,18 @@
  * and {@link checkFiles} hands them to `onWarning`, so the returned list
  * stays the errors only.
  *
- * `proxy_protocol` on an enabled `ssl`, `ws` or `wss` listener is reported
- * here too, since `config check` and `serve` both run this check: only the
- * `tcp` listener can read a PROXY header (see `src/net/stream_listener.ts`).
+ * `proxy_protocol` on an enabled listener that cannot read a PROXY header
+ * (`ssl` on `Deno.listenTls`, `wss` on `Deno.serve`) is reported here too,
+ * since `config check` and `serve` both run this check; `tcp`, `ws`, `ssl`
+ * on postern's own TLS engine or `node:tls`, and `wss` on postern's own TLS
+ * engine read it (see `src/net/stream_listener.ts`).
  *
  * @module
  */
 
 import { ConfigError } from "./errors.ts";
 import { tlsCredentialsChecker } from "./tls_credentials.ts";
+import { pskOnlyListener, tlsPathFor } from "./tls_path.ts";
 import { ConfigOrigins, listenerField } from "./origins.ts";
 import {
   type ListenerConfig,
@@ -251,7 +254,12 @@ export async function checkFiles(
         files.set(field, result);
       }
     }
+    // a PSK-only listener without a server certificate: nothing to load
+    const serverCredentials = tls.credentialsType === "KEYSTORE"
+      ? tls.keyStoreFile !== undefined
+      : tls.certFile !== undefined;
     if (!complete) continue;
+    if (!serverCredentials && pskOnlyListener(config, listener)) continue;
     for (const checker of checkers) {
       try {
         errors.push(
@@ -281,7 +289,15 @@ export async function checkFiles(
   for (const listener of config.listeners) {
     if (
       listener.enabled && listener.proxyProtocol &&
-      listener.family !== "tcp"
+      listener.family !== "tcp" &&
+      listener.family !== "ws" && // postern's own WebSocket server over TCP
+      // postern's own TLS engine and the node:tls listener read the raw
+      // bytes, header first
+      !(listener.family === "ssl" &&
+        tlsPathFor(config, listener).engine !== "native") &&
+      // wss on postern's TLS engine and WebSocket server
+      !(listener.family === "wss" &&
+        tlsPathFor(config, listener).engine === "postern")
     ) {
       errors.push(
         new ConfigError(
@@ -309,11 +325,9 @@ export async function checkFiles(
  */
 const PROXY_UNSUPPORTED: Partial<Record<string, string>> = {
   ssl:
-    "The PROXY protocol is not supported on ssl listeners: Deno.listenTls runs the TLS handshake before postern can read the header (terminate TLS at the proxy and use a tcp listener)",
-  ws:
-    "The PROXY protocol is not supported on ws listeners: Deno.serve owns the socket and gives postern no bytes before the HTTP request",
+    "The PROXY protocol is not supported on ssl listeners served by Deno.listenTls (one-way TLS): it runs the TLS handshake before postern can read the header (set ssl_options.tls_engine to postern, use verify_peer, or terminate TLS at the proxy and use a tcp listener)",
   wss:
-    "The PROXY protocol is not supported on wss listeners: Deno.serve owns the socket and gives postern no bytes before the TLS handshake",
+    "The PROXY protocol is not supported on wss listeners served by Deno.serve: it owns the socket and gives postern no bytes before the TLS handshake (set ssl_options.tls_engine to postern)",
 };
 
 /**

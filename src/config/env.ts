@@ -26,11 +26,16 @@ import type {
   LogFormat,
   LogLevel,
   PosternConfig,
+  TlsEngine,
   TlsOptions,
   TlsVersion,
   VerifyMode,
 } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
+import {
+  PEER_CERT_AS_USERNAME,
+  type PeerCertAsUsername,
+} from "../auth/identity.ts";
 import { type Parsed, parseHost, parsePort } from "./values.ts";
 
 /** One known variable. */
@@ -101,6 +106,7 @@ function envEnum<T extends string>(
 
 const envCredentialsType = envEnum<CredentialsType>(["PEM", "KEYSTORE"]);
 const envVerify = envEnum<VerifyMode>(["verify_none", "verify_peer"]);
+const envTlsEngine = envEnum<TlsEngine>(["auto", "postern", "native"]);
 const envLogFormat = envEnum<LogFormat>(["text", "json"]);
 const envLogLevel = envEnum<LogLevel>(["debug", "info", "warn", "error"]);
 
@@ -135,6 +141,8 @@ function listenerVar<T>(spec: {
   aliases?: readonly string[];
   family: ListenerFamily;
   field: string;
+  /** Whether it ends the embedded default (default true). */
+  configures?: boolean;
   parse: (raw: string) => Parsed<T>;
   apply: (listener: ListenerConfig, value: NoInfer<T>) => void;
 }): EnvVarSpec {
@@ -145,7 +153,7 @@ function listenerVar<T>(spec: {
     aliases: spec.aliases ?? [],
     family: spec.family,
     field: spec.field,
-    configures: true,
+    configures: spec.configures ?? true,
     read: (raw, source, b) => {
       const r = spec.parse(raw);
       if (!r.ok) return b.error(source, r.error, full);
@@ -193,7 +201,11 @@ function globalVar<T>(spec: {
   };
 }
 
-/** `*_ENABLED`, `*_BIND_ADDRESS`, `*_BIND_PORT`. */
+/**
+ * `*_ENABLED`, `*_BIND_ADDRESS`, `*_BIND_PORT`. The address and port say
+ * where a listener runs, not what postern serves: alone they keep the
+ * embedded default (its listeners move, its commands show the new ports).
+ */
 function bindVars(
   family: ListenerFamily,
   prefixes: readonly string[],
@@ -217,6 +229,7 @@ function bindVars(
       ...names("BIND_ADDRESS"),
       family,
       field: "host",
+      configures: false,
       parse: parseHost,
       apply: (l, v) => {
         l.host = v;
@@ -226,6 +239,7 @@ function bindVars(
       ...names("BIND_PORT"),
       family,
       field: "port",
+      configures: false,
       parse: parsePort,
       apply: (l, v) => {
         l.port = v;
@@ -308,6 +322,15 @@ function mqttTlsVars(
       parse: envVerify,
       apply: (t, v) => {
         t.verify = v;
+      },
+    }),
+    tlsVar({
+      ...names("TLS_ENGINE"),
+      family,
+      field: "tlsEngine",
+      parse: envTlsEngine,
+      apply: (t, v) => {
+        t.tlsEngine = v;
       },
     }),
     tlsVar({
@@ -426,6 +449,15 @@ const ENV_VARS: readonly EnvVarSpec[] = [
     },
   }),
   globalVar({
+    name: "MQTT_PEER_CERT_AS_USERNAME",
+    field: "mqtt.peerCertAsUsername",
+    configures: true,
+    parse: envEnum<PeerCertAsUsername>(PEER_CERT_AS_USERNAME),
+    apply: (c, v) => {
+      c.mqtt.peerCertAsUsername = v;
+    },
+  }),
+  globalVar({
     name: "MQTT_ALLOW_ANONYMOUS",
     field: "mqtt.allowAnonymous",
     configures: true,
@@ -526,8 +558,9 @@ export interface EnvReadResult {
   readonly warnings: readonly ConfigIssue[];
   /**
    * Whether any variable that configures what postern serves is set (all
-   * but `POSTERN_DATA_DIR` and `POSTERN_LOG_*`): then the table's defaults
-   * apply instead of the embedded default.
+   * but `POSTERN_DATA_DIR`, `POSTERN_LOG_*` and the listeners' bind
+   * addresses and ports): then the table's defaults apply instead of the
+   * embedded default.
    */
   readonly configured: boolean;
 }
@@ -551,7 +584,7 @@ export interface EnvReadResult {
  * });
  * assert.equal(result.errors[0]?.path, "LISTENER_SSL_BIND_PORT");
  * assert.match(result.warnings[0]!.message, /did you mean "LISTENER_SSL_PEM_CERT"/);
- * assert.equal(result.configured, true);
+ * assert.equal(result.configured, false); // a port alone keeps the embedded default
  * ```
  */
 export function readEnv(env: Readonly<Record<string, string>>): EnvReadResult {

@@ -41,6 +41,7 @@ import {
   type TlsVersion,
 } from "./schema.ts";
 import { didYouMean, suggest } from "./suggest.ts";
+import { PEER_CERT_AS_USERNAME } from "../auth/identity.ts";
 import {
   describeJson,
   parseBind,
@@ -691,6 +692,15 @@ function parseTlsOptions(
             t.handshakeTimeoutMs = x;
           },
         ),
+      tls_engine: (v, p) =>
+        put(
+          v,
+          { path: p, field: "tlsEngine" },
+          enumReader(["auto", "postern", "native"] as const),
+          (t, x) => {
+            t.tlsEngine = x;
+          },
+        ),
       enable_crl_check: (v, p) =>
         put(v, { path: p, field: "enableCrlCheck" }, readBoolean, (t, x) => {
           t.enableCrlCheck = x;
@@ -825,11 +835,25 @@ function parsePsk(b: PatchBuilder, value: unknown, path: string): void {
 function parseMqtt(b: PatchBuilder, value: unknown, path: string): void {
   walk(b, value, path, {
     handlers: {
+      peer_cert_as_username: (v, p) => {
+        const r = enumReader(PEER_CERT_AS_USERNAME)(v);
+        if (!r.ok) return b.error(p, r.error, "mqtt.peerCertAsUsername");
+        b.global("mqtt.peerCertAsUsername", p, (c) => {
+          c.mqtt.peerCertAsUsername = r.value;
+        });
+      },
       allow_anonymous: (v, p) => {
         const r = readBoolean(v);
         if (!r.ok) return b.error(p, r.error, "mqtt.allowAnonymous");
         b.global("mqtt.allowAnonymous", p, (c) => {
           c.mqtt.allowAnonymous = r.value;
+        });
+      },
+      session_expiry_interval: (v, p) => {
+        const r = readDuration(v);
+        if (!r.ok) return b.error(p, r.error, "mqtt.sessionExpiryMs");
+        b.global("mqtt.sessionExpiryMs", p, (c) => {
+          c.mqtt.sessionExpiryMs = r.value;
         });
       },
     },

@@ -6,7 +6,8 @@
  * With no file and none of postern's variables set, the embedded default is
  * used: the table's defaults plus TLS (8883) and DTLS (5684) listeners on
  * development certificates in `certs/` (`config.devCertificates`). Setting
- * `POSTERN_DATA_DIR` or `POSTERN_LOG_*` alone keeps the embedded default.
+ * `POSTERN_DATA_DIR`, `POSTERN_LOG_*` or listener `*_BIND_ADDRESS` /
+ * `*_BIND_PORT` variables alone keeps the embedded default.
  *
  * This module does no IO: the caller reads the environment and the file.
  *

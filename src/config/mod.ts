@@ -52,6 +52,7 @@ export {
   type OcspOptions,
   type PosternConfig,
   type PskAuthenticationConfig,
+  type TlsEngine,
   type TlsOptions,
   type TlsVersion,
   type Transport,
@@ -118,3 +119,11 @@ export {
   tlsCredentialsChecker,
   type TlsCredentialsResult,
 } from "./tls_credentials.ts";
+export {
+  isPskSuiteName,
+  pskConfigured,
+  pskOnlyListener,
+  type TlsPath,
+  type TlsPathEngine,
+  tlsPathFor,
+} from "./tls_path.ts";

@@ -74,6 +74,7 @@ const TLS_KEYS: Readonly<Record<string, string>> = {
   versions: "versions",
   ciphers: "ciphers",
   handshakeTimeoutMs: "handshake_timeout",
+  tlsEngine: "tls_engine",
   "ocsp.enableOcspStapling": "ocsp.enable_ocsp_stapling",
   "ocsp.responderUrl": "ocsp.responder_url",
   "ocsp.issuerPemFile": "ocsp.issuer_pem",
@@ -90,6 +91,8 @@ const GLOBAL_KEYS: Readonly<Record<string, string>> = {
   "psk.separator": "psk_authentication.separator",
   "psk.chunkSize": "psk_authentication.chunk_size",
   "mqtt.allowAnonymous": "mqtt.allow_anonymous",
+  "mqtt.peerCertAsUsername": "mqtt.peer_cert_as_username",
+  "mqtt.sessionExpiryMs": "mqtt.session_expiry_interval",
   "log.format": "log.format",
   "log.level": "log.level",
 };

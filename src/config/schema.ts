@@ -13,6 +13,7 @@
 
 import type { AccessRule } from "./access_rules.ts";
 import type { LogFormat, LogLevel } from "../log/logger.ts";
+import type { PeerCertAsUsername } from "../auth/identity.ts";
 
 /**
  * The listener families, in start order: MQTT over TCP, TLS, WebSocket and
@@ -213,6 +214,22 @@ export type CredentialsType = "PEM" | "KEYSTORE";
 export type VerifyMode = "verify_none" | "verify_peer";
 
 /**
+ * Which TLS implementation serves an `ssl` or `wss` listener
+ * (`ssl_options.tls_engine`, `LISTENER_SSL_TLS_ENGINE`): `auto` lets
+ * postern choose (see `tls_path.ts`), `postern` forces its own TLS 1.2
+ * engine (`ssl` only), `native` forces Deno's built-in TLS
+ * (`Deno.listenTls`, or `node:tls` when client certificates are verified).
+ *
+ * @example
+ * ```ts
+ * import type { TlsEngine } from "./schema.ts";
+ *
+ * const engine: TlsEngine = "postern";
+ * ```
+ */
+export type TlsEngine = "auto" | "postern" | "native";
+
+/**
  * A protocol version a TLS or DTLS listener offers (EMQX `versions`).
  *
  * @example
@@ -323,6 +340,8 @@ export interface TlsOptions {
   ciphers: string[];
   /** Handshake timeout in ms (`ssl_options.handshake_timeout`, default 15s). */
   handshakeTimeoutMs: number;
+  /** Which TLS implementation serves the listener (`ssl_options.tls_engine`, default `auto`). */
+  tlsEngine: TlsEngine;
   /** OCSP stapling. */
   ocsp: OcspOptions;
   /** Check client certificates against a CRL (`ssl_options.enable_crl_check`). */
@@ -438,13 +457,30 @@ export interface PskAuthenticationConfig {
  * import { defaultConfig } from "./schema.ts";
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(defaultConfig().mqtt, { allowAnonymous: true });
- * assert.deepEqual(defaultConfig({ embedded: true }).mqtt, { allowAnonymous: true });
+ * assert.deepEqual(defaultConfig().mqtt, { allowAnonymous: true, peerCertAsUsername: "cn" });
+ * assert.equal(defaultConfig({ embedded: true }).mqtt.allowAnonymous, true);
  * ```
  */
 export interface MqttConfig {
   /** Accept clients without credentials (`MQTT_ALLOW_ANONYMOUS`, `allow_anonymous`; default true). */
   allowAnonymous: boolean;
+  /**
+   * How long an MQTT 3.1.1 session with `clean_session = false` outlives
+   * its connection, ms (`mqtt.session_expiry_interval`, as EMQX names it;
+   * absent: forever). 5.0 clients ask for their own Session Expiry Interval.
+   */
+  sessionExpiryMs?: number;
+  /**
+   * The part of a verified client certificate that becomes the MQTT user
+   * name and ACL subject when no store rule names the certificate
+   * (`MQTT_PEER_CERT_AS_USERNAME`, `mqtt.peer_cert_as_username` as EMQX
+   * names it; default `cn`): `cn` (Mosquitto `use_identity_as_username`),
+   * `dn` (Mosquitto `use_subject_as_username`), `san` (the first
+   * subjectAltName), `fingerprint` (SHA-256, lowercase hex) or `disabled`
+   * (only store rules name certificates; others get CONNACK 0x87 / 0x05).
+   * It replaces a user name the CONNECT carries.
+   */
+  peerCertAsUsername: PeerCertAsUsername;
 }
 
 /**
@@ -523,6 +559,7 @@ export function defaultTlsOptions(family: ListenerFamily): TlsOptions {
     versions: family === "dtls" ? ["dtlsv1.2"] : ["tlsv1.2", "tlsv1.3"],
     ciphers: [],
     handshakeTimeoutMs: 15_000,
+    tlsEngine: "auto",
     ocsp: {
       enableOcspStapling: false,
       refreshIntervalMs: 300_000,
@@ -638,7 +675,7 @@ export function defaultConfig(
   return {
     listeners,
     psk: { enabled: false, separator: ":", chunkSize: 50 },
-    mqtt: { allowAnonymous: true },
+    mqtt: { allowAnonymous: true, peerCertAsUsername: "cn" },
     dataDir: "./data",
     log: { format: "text", level: "info" },
     devCertificates: embedded,

@@ -47,6 +47,11 @@ export interface TlsCredentials {
   readonly trustAnchors: readonly Certificate[];
   /** CRLs to check client certificates against. */
   readonly crls: readonly Crl[];
+  /**
+   * The server certificate's issuer, for OCSP stapling
+   * (`ssl_options.ocsp.issuer_pem`); only when stapling is enabled.
+   */
+  readonly ocspIssuer?: Certificate;
 }
 
 /** The result of {@link loadTlsCredentials}; `warnings` do not stop a start. */
@@ -263,6 +268,37 @@ export function loadTlsCredentials(input: TlsFileSet): TlsCredentialsResult {
     }
   }
 
+  let ocspIssuer: Certificate | undefined;
+  const issuerBytes = files.get("ocsp.issuerPemFile");
+  if (issuerBytes !== undefined) {
+    try {
+      ocspIssuer = parseCertificates(issuerBytes)[0];
+      const leaf = chain[0];
+      if (ocspIssuer === undefined) {
+        errors.push(
+          new ConfigError(pathOf("ocsp.issuerPemFile"), "Holds no certificate"),
+        );
+      } else if (
+        leaf !== undefined && !leaf.issuer.equals(ocspIssuer.subject)
+      ) {
+        errors.push(
+          new ConfigError(
+            pathOf("ocsp.issuerPemFile"),
+            `${ocspIssuer.subject.toString()} is not the issuer of the server certificate (issued by ${leaf.issuer.toString()})`,
+          ),
+        );
+      }
+    } catch (err) {
+      errors.push(
+        new ConfigError(
+          pathOf("ocsp.issuerPemFile"),
+          `Cannot parse the OCSP issuer certificate: ${messageOf(err)}`,
+          { cause: err },
+        ),
+      );
+    }
+  }
+
   if (errors.length > 0 || key === undefined) {
     return { ok: false, errors, warnings };
   }
@@ -276,6 +312,7 @@ export function loadTlsCredentials(input: TlsFileSet): TlsCredentialsResult {
       keyPem: privateKeyToPem(key),
       trustAnchors,
       crls,
+      ...(ocspIssuer ? { ocspIssuer } : {}),
     },
   };
 }

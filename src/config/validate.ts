@@ -2,7 +2,8 @@
  * Checks on the merged configuration: what no single value shows by itself.
  * Enabled secure listeners need credentials, `verify_peer` needs CA
  * certificates, OCSP stapling needs a responder and issuer, a CRL check
- * needs a CRL file, and no two enabled listeners may bind the same port on
+ * needs a CRL file except on `ssl` listeners (which fetch the CRLs named by
+ * client certificates' distribution points), and no two enabled listeners may bind the same port on
  * the same transport (CoAP and DTLS are UDP, the MQTT families TCP). Every
  * problem names the variable or JSON key to fix; a value already rejected
  * while parsing is not reported again.
@@ -21,6 +22,7 @@ import {
   transportOf,
 } from "./schema.ts";
 import { parseIp } from "../bytes/ip_address.ts";
+import { pskOnlyListener, tlsPathFor } from "./tls_path.ts";
 
 /**
  * Errors and warnings of {@link validateConfig}.
@@ -129,8 +131,9 @@ function checkTls(
   const warn = (path: string, message: string) =>
     warnings.push({ path, key: keyOfPath(path), message });
 
-  // A DTLS listener for PSK devices only needs no certificate.
-  const pskOnly = listener.family === "dtls" && pskEnabled;
+  // A DTLS listener for PSK devices only needs no certificate, nor does an
+  // ssl listener whose every suite is a PSK suite (postern's engine).
+  const pskOnly = pskOnlyListener({ psk: { enabled: pskEnabled } }, listener);
   if (tls.credentialsType === "PEM") {
     if (
       tls.certFile === undefined && !pskOnly &&
@@ -204,12 +207,34 @@ function checkTls(
     }
   }
 
+  if (listener.family !== "dtls" && !invalid("tls.tlsEngine")) {
+    const path = tlsPathFor({ psk: { enabled: pskEnabled } }, listener);
+    if (
+      path.engine === "postern" && !tls.versions.includes("tlsv1.2") &&
+      // the OCSP check above already says so
+      !tls.ocsp.enableOcspStapling && !invalid("tls.versions")
+    ) {
+      error(
+        origins.sourceOf(field("tls.versions")),
+        `Listener ${id} runs on postern's TLS engine (${path.reason}), which speaks TLS 1.2 only: versions must include tlsv1.2`,
+      );
+    }
+  } else if (tls.tlsEngine !== "auto" && !invalid("tls.tlsEngine")) {
+    warn(
+      origins.sourceOf(field("tls.tlsEngine")),
+      "Has no effect on a dtls listener",
+    );
+  }
+
   if (tls.enableCrlCheck && !invalid("tls.enableCrlCheck")) {
     const at = origins.sourceOf(field("tls.enableCrlCheck"));
-    if (tls.crlFile === undefined && !invalid("tls.crlFile")) {
+    if (
+      tls.crlFile === undefined && !invalid("tls.crlFile") &&
+      listener.family !== "ssl"
+    ) {
       error(
         at,
-        `A CRL check needs a CRL file (CRLs are not fetched from distribution points): set ${
+        `A CRL check needs a CRL file (only ssl listeners fetch CRLs from distribution points): set ${
           whereToSet(listener, "tls.crlFile", origins)
         }`,
       );

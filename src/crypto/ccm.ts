@@ -21,7 +21,6 @@
  */
 
 import { type Cipheriv, createCipheriv } from "node:crypto";
-import { constantTimeEqual } from "../bytes/mod.ts";
 import type { Aead } from "./aead.ts";
 import { CryptoError } from "./errors.ts";
 
@@ -88,11 +87,14 @@ class AesCcm implements Aead {
     const s = this.#keyStream(nonce, q, len);
     const pt = new Uint8Array(len);
     for (let i = 0; i < len; i++) pt[i] = sealed[i]! ^ s[BLOCK + i]!;
-    const received = new Uint8Array(m);
-    for (let i = 0; i < m; i++) received[i] = sealed[len + i]! ^ s[i]!;
-    // RFC 3610 §2.5: recompute T over the decrypted message and compare.
-    const expected = this.#cbcMac(nonce, q, aad, pt).subarray(0, m);
-    if (!constantTimeEqual(expected, received)) {
+    // RFC 3610 §2.5: recompute T over the decrypted message and compare, in
+    // constant time (no early exit), with the received U xor S_0.
+    const expected = this.#cbcMac(nonce, q, aad, pt);
+    let diff = 0;
+    for (let i = 0; i < m; i++) {
+      diff |= expected[i]! ^ sealed[len + i]! ^ s[i]!;
+    }
+    if (diff !== 0) {
       pt.fill(0);
       return undefined;
     }
@@ -101,7 +103,8 @@ class AesCcm implements Aead {
 
   /**
    * RFC 3610 §2.2: CBC-MAC over B_0 || encoded AAD || message, each part
-   * zero-padded to whole blocks. Returns the last block (T is its prefix).
+   * zero-padded to whole blocks. Returns the last block (T is its prefix)
+   * as the chaining-value buffer itself: read it before the next call.
    */
   #cbcMac(
     nonce: Uint8Array,
@@ -145,9 +148,11 @@ class AesCcm implements Aead {
     // Undo the chaining value the long-lived CBC object carries over.
     for (let i = 0; i < BLOCK; i++) b[i] = b[i]! ^ this.#chain[i]!;
     const out = this.#cbc.update(b);
-    const last = out.subarray(out.length - BLOCK);
-    this.#chain.set(last);
-    return new Uint8Array(last);
+    const chain = this.#chain;
+    for (let i = 0, j = out.length - BLOCK; i < BLOCK; i++, j++) {
+      chain[i] = out[j]!;
+    }
+    return chain;
   }
 
   /** RFC 3610 §2.3: S_0 || S_1 || … || S_n for a message of `len` bytes. */

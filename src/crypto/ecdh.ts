@@ -2,12 +2,20 @@
  * Ephemeral elliptic-curve Diffie-Hellman for (D)TLS 1.2 ECDHE (RFC 8422):
  * secp256r1 (SEC 1 §3.3.1, NIST P-256) and X25519 (RFC 7748 §5, §6.1).
  *
- * Both groups run on WebCrypto, which `bench/crypto_bench.ts` measured at
- * 4.6× (P-256) and 4.2× (X25519) `@noble/curves`' rate for the shared
- * secret. WebCrypto does not check that a P-256 peer point is on the curve
- * (Deno 2.9 imports off-curve points), so every P-256 peer point is
- * validated with `@noble/curves` first (SEC 1 §3.2.2.1); without that, an
- * invalid-curve attack could recover the private key.
+ * The shared secret runs on WebCrypto for both groups, which
+ * `bench/crypto_bench.ts` measured at 4.6× (P-256) and 4.2× (X25519)
+ * `@noble/curves`' rate. WebCrypto does not check that a P-256 peer point is
+ * on the curve (Deno 2.9 imports off-curve points), so every P-256 peer
+ * point is validated with `@noble/curves` first (SEC 1 §3.2.2.1); without
+ * that, an invalid-curve attack could recover the private key.
+ *
+ * A P-256 key pair is made by `@noble/curves` (a uniform scalar and its
+ * public point on the precomputed base-point table, constant time with
+ * scalar blinding) and handed to WebCrypto as a PKCS#8 key without its
+ * public point, which WebCrypto imports without computing anything. Deno's
+ * WebCrypto computes the public point only in `exportKey`, with a generic
+ * scalar multiplication: `generateKey` + `exportKey` cost 0.44–0.56 ms
+ * against 0.23–0.25 ms this way (`bench/README.md`, DTLS section).
  *
  * @module
  */
@@ -170,11 +178,78 @@ export async function generateEcdhKeyPair(
   group: EcdhGroup,
 ): Promise<EcdhKeyPair> {
   checkGroup(group);
+  if (group === "P-256") {
+    const d = p256.utils.randomSecretKey();
+    const pub = p256.getPublicKey(d, false);
+    const der = p256Pkcs8(d);
+    d.fill(0);
+    try {
+      const key = await subtle.importKey(
+        "pkcs8",
+        der,
+        algorithm(group),
+        false,
+        [
+          "deriveBits",
+        ],
+      );
+      return new WebCryptoEcdhKeyPair(group, pub, key);
+    } finally {
+      der.fill(0);
+    }
+  }
   const pair = await subtle.generateKey(algorithm(group), false, [
     "deriveBits",
   ]) as CryptoKeyPair;
   const pub = new Uint8Array(await subtle.exportKey("raw", pair.publicKey));
   return new WebCryptoEcdhKeyPair(group, pub, pair.privateKey);
+}
+
+// RFC 5208 PrivateKeyInfo { version 0, { id-ecPublicKey, prime256v1 },
+// RFC 5915 ECPrivateKey { version 1, privateKey d } }, the public key left out
+const P256_PKCS8_PREFIX = new Uint8Array([
+  0x30,
+  0x41,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x13,
+  0x06,
+  0x07,
+  0x2a,
+  0x86,
+  0x48,
+  0xce,
+  0x3d,
+  0x02,
+  0x01,
+  0x06,
+  0x08,
+  0x2a,
+  0x86,
+  0x48,
+  0xce,
+  0x3d,
+  0x03,
+  0x01,
+  0x07,
+  0x04,
+  0x27,
+  0x30,
+  0x25,
+  0x02,
+  0x01,
+  0x01,
+  0x04,
+  0x20,
+]);
+
+function p256Pkcs8(d: Uint8Array): Uint8Array<ArrayBuffer> {
+  const der = new Uint8Array(P256_PKCS8_PREFIX.length + 32);
+  der.set(P256_PKCS8_PREFIX, 0);
+  der.set(d, P256_PKCS8_PREFIX.length);
+  return der;
 }
 
 function base64url(bytes: Uint8Array): string {

@@ -8,13 +8,16 @@
  * A(0) = seed,  A(i) = HMAC_hash(secret, A(i-1))
  * ```
  *
- * The secret is keyed once ({@link HmacKey}); every HMAC after that costs
- * two compression-function calls, which is what makes the PRF cheap.
+ * The secret is keyed once ({@link HmacKey}; for SHA-256 `pSha256` in
+ * `sha256.ts`, which writes every HMAC into reused buffers); every HMAC after
+ * that costs two or three compression-function calls, which is what makes
+ * the PRF cheap.
  *
  * @module
  */
 
 import { HmacKey } from "./hmac.ts";
+import { pSha256 } from "./sha256.ts";
 
 const encoder = new TextEncoder();
 
@@ -48,16 +51,16 @@ export function tlsPrf(
   if (!Number.isSafeInteger(length) || length < 0) {
     throw new RangeError(`Cannot run PRF: invalid output length ${length}`);
   }
-  if (!/^[\x20-\x7e]*$/.test(label)) {
-    throw new TypeError("Cannot run PRF: label must be printable ASCII");
+  const labelBytes = labelCache.get(label) ?? encodeLabel(label);
+  const out = new Uint8Array(length);
+  if (alg === "SHA-256") {
+    pSha256(secret, labelBytes, seed, out);
+    return out;
   }
-  const labelBytes = encoder.encode(label);
   const labelSeed = new Uint8Array(labelBytes.length + seed.length);
   labelSeed.set(labelBytes);
   labelSeed.set(seed, labelBytes.length);
-
   const key = new HmacKey(alg, secret);
-  const out = new Uint8Array(length);
   let a: Uint8Array = labelSeed;
   for (let off = 0; off < length;) {
     a = key.mac(a);
@@ -67,4 +70,16 @@ export function tlsPrf(
     off += n;
   }
   return out;
+}
+
+// The handful of labels TLS uses, encoded once (and checked once).
+const labelCache = new Map<string, Uint8Array>();
+
+function encodeLabel(label: string): Uint8Array {
+  if (!/^[\x20-\x7e]*$/.test(label)) {
+    throw new TypeError("Cannot run PRF: label must be printable ASCII");
+  }
+  const bytes = encoder.encode(label);
+  if (labelCache.size < 64) labelCache.set(label, bytes);
+  return bytes;
 }

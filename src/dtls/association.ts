@@ -28,6 +28,16 @@
  * - Every handshake failure becomes a fatal alert chosen by `alertFor`;
  *   an unknown exception becomes internal_error. Nothing escapes
  *   `handleInput`.
+ * - What the hellos agreed for the record layer (`recordLayer`) applies
+ *   from the flight after the ServerHello: with RFC 9146 connection IDs,
+ *   records under the negotiated keys carry the peer's CID (`tls12_cid`)
+ *   and records to us must carry ours; handshake fragments and records
+ *   stay within max_fragment_length (RFC 6066 §4) and the peer's
+ *   record_size_limit (RFC 8449), application data being split to fit;
+ *   an authenticated record over our bound is record_overflow.
+ * - An abbreviated handshake swaps the flights: the server's flight waits
+ *   for the client's final one, so on establishment whichever side did not
+ *   send the final flight drops its own and stops its timer.
  * - Renegotiation is refused: a new ClientHello on an established
  *   association is answered with a no_renegotiation warning (RFC 5746 §4.4).
  *   A ClientHello in epoch 0 from a rebooted client is the endpoint's
@@ -71,11 +81,8 @@ import {
 } from "../tls/alert.ts";
 import { ContentType } from "../tls/content_type.ts";
 import { HandshakeType } from "../tls/handshake_type.ts";
-import {
-  createRecordProtection,
-  dtlsSequence,
-  type RecordProtection,
-} from "../tls/record_protection.ts";
+import { dtlsSequence } from "../tls/record_protection.ts";
+import { LazyRecordProtection } from "../tls/lazy_record_protection.ts";
 import { ClientHandshake } from "../tls/handshake/client.ts";
 import { ServerHandshake } from "../tls/handshake/server.ts";
 import type {
@@ -84,9 +91,15 @@ import type {
   HandshakeAction,
   HandshakeInput,
   PeerIdentity,
+  RecordLayerAgreement,
   ServerHandshakeConfig,
   SessionKeys,
 } from "../tls/handshake/types.ts";
+import {
+  receivePlaintextLimit,
+  sendPlaintextLimit,
+} from "../tls/extensions/record_size_limit_negotiation.ts";
+import { constantTimeEqual as sameBytes } from "../bytes/mod.ts";
 import {
   decodeDatagram,
   DTLS_1_2,
@@ -98,6 +111,7 @@ import { ReplayWindow } from "./replay_window.ts";
 import {
   decodeHandshakeFragments,
   encodeHandshakeMessage,
+  HANDSHAKE_HEADER_LENGTH,
   maxHandshakeFragmentBody,
 } from "./fragment.ts";
 import { Reassembler } from "./reassembly.ts";
@@ -179,16 +193,22 @@ export interface AssociationOptions {
     readonly messageSeq: number;
     readonly recordSeq: number;
   };
+  /**
+   * RFC 9146: the connection ID this side wants on the records it receives
+   * (a client may offer an empty one: it sends the server's CID but wants
+   * none); `undefined` negotiates no connection ID.
+   */
+  readonly connectionId?: Uint8Array;
 }
 
 interface WriteState {
-  protection: RecordProtection | undefined;
+  protection: LazyRecordProtection | undefined;
   seq: number;
 }
 
 interface ReadState {
   readonly epoch: number;
-  readonly protection: RecordProtection | undefined;
+  readonly protection: LazyRecordProtection | undefined;
   readonly replay: ReplayWindow;
 }
 
@@ -210,7 +230,13 @@ export class DtlsAssociation {
   readonly role: "client" | "server";
   readonly #machine: ServerHandshake | ClientHandshake;
   readonly #mtu: number;
-  readonly #maxFragmentBody: number;
+  #maxFragmentBody: number;
+  readonly #ownCid: Uint8Array | undefined;
+  #agreement: RecordLayerAgreement | undefined;
+  #peerCid: Uint8Array | undefined;
+  #newestEpoch = 0;
+  #newestSeq = -1;
+  #newerRecords = 0;
   readonly #reassembler: Reassembler;
   readonly #timer: FlightTimer;
   #sendMessageSeq: number;
@@ -218,11 +244,12 @@ export class DtlsAssociation {
   #writeEpoch = 0;
   #read: ReadState;
   #pendingKeys: SessionKeys | undefined;
-  #nextRead: RecordProtection | undefined;
+  #nextRead: LazyRecordProtection | undefined;
   #buffered: DtlsRecord[] = [];
   #ccsPending = false;
   #building: FlightEntry[] = [];
   #flight: Flight | undefined;
+  #flightFinal = false;
   #peerLastSeq = -1;
   #lastDeliveredSeq = -1;
   #out: Uint8Array[] = [];
@@ -256,8 +283,12 @@ export class DtlsAssociation {
       protection: undefined,
       replay: new ReplayWindow(),
     };
+    this.#ownCid = options.connectionId;
     const layer = {
       dtls: true,
+      ...(options.connectionId === undefined
+        ? {}
+        : { connectionId: options.connectionId }),
       frame: (type: number, body: Uint8Array) =>
         encodeHandshakeMessage(type, this.#sendMessageSeq++, body),
     };
@@ -308,6 +339,27 @@ export class DtlsAssociation {
   /** Retransmissions of the current flight so far. */
   get retransmissions(): number {
     return this.#timer.retransmissions;
+  }
+
+  /** What the hellos agreed for the record layer, once known. */
+  get recordLayer(): RecordLayerAgreement | undefined {
+    return this.#agreement;
+  }
+
+  /**
+   * Authenticated records so far that were newer than every earlier one:
+   * only such a record may move a connection ID peer to a new address
+   * (RFC 9146 §6).
+   */
+  get newerRecords(): number {
+    return this.#newerRecords;
+  }
+
+  /** The largest application data one record carries to the peer. */
+  get maxRecordPlaintext(): number {
+    return this.#agreement === undefined
+      ? 16384
+      : sendPlaintextLimit(this.#agreement, true);
   }
 
   /**
@@ -365,12 +417,17 @@ export class DtlsAssociation {
 
   /** The next datagram to send, if any. */
   pollTransmit(): Uint8Array | undefined {
-    return this.#out.shift();
+    const d = this.#out.shift();
+    // a drained queue gives its grown backing store back (idle memory)
+    if (this.#out.length === 0 && d !== undefined) this.#out = [];
+    return d;
   }
 
   /** The next event, if any. */
   pollEvent(): AssociationEvent | undefined {
-    return this.#events.shift();
+    const e = this.#events.shift();
+    if (this.#events.length === 0 && e !== undefined) this.#events = [];
+    return e;
   }
 
   /** When `handleTimeout` wants to run next. */
@@ -385,7 +442,8 @@ export class DtlsAssociation {
   /**
    * Sends application data (queued until the handshake completes).
    *
-   * @param data One record's worth of data (at most 2^14 bytes).
+   * @param data Application data; more than the negotiated record size
+   *   ({@link DtlsAssociation.maxRecordPlaintext}) goes in several records.
    */
   send(data: Uint8Array): void {
     if (this.#closed) {
@@ -424,7 +482,11 @@ export class DtlsAssociation {
     if (this.#closed) return;
     this.#handshakeDeadline ??= now + this.#handshakeTimeout;
     try {
-      const { records } = decodeDatagram(datagram);
+      const own = this.#ownCid;
+      const { records } = decodeDatagram(
+        datagram,
+        own !== undefined && own.length > 0 ? { cidLength: own.length } : {},
+      );
       for (const record of records) {
         if (this.#closed) return;
         await this.#record(now, record);
@@ -454,8 +516,26 @@ export class DtlsAssociation {
       return;
     }
     if (read.epoch > 0 && !read.replay.check(record.sequenceNumber)) return;
+    let type = record.type;
     let plain = record.fragment;
-    if (read.protection !== undefined) {
+    const cid = this.#agreement?.connectionId;
+    if (read.protection === undefined) {
+      if (record.cid !== undefined) return;
+    } else if (cid !== undefined && cid.length > 0) {
+      // RFC 9146 §4: protected records carry the CID this side asked for
+      if (record.cid === undefined || !sameBytes(record.cid, cid)) return;
+      const inner = read.protection.open(
+        recordSeq(record),
+        record.type,
+        record.version,
+        record.fragment,
+        { cid },
+      );
+      if (inner === undefined) return;
+      type = inner.type;
+      plain = inner.content;
+    } else {
+      if (record.cid !== undefined) return;
       const opened = read.protection.open(
         recordSeq(record),
         record.type,
@@ -465,10 +545,23 @@ export class DtlsAssociation {
       if (opened === undefined) return; // RFC 6347 §4.1.2.7: drop silently
       plain = opened;
     }
-    if (read.epoch > 0) read.replay.mark(record.sequenceNumber);
+    if (read.epoch > 0) {
+      read.replay.mark(record.sequenceNumber);
+      this.#noteNewest(record);
+    }
     this.#lastActivity = now;
     const authenticated = read.protection !== undefined;
-    switch (record.type) {
+    // RFC 6066 §4 / RFC 8449 §4: a record past the agreed bound
+    if (
+      authenticated && this.#agreement !== undefined &&
+      plain.length > receivePlaintextLimit(this.#agreement, true)
+    ) {
+      throw new TlsAlertError(
+        AlertDescription.record_overflow,
+        `Record of ${plain.length} bytes exceeds the negotiated limit`,
+      );
+    }
+    switch (type) {
       case ContentType.handshake:
         await this.#handshake(now, plain, authenticated);
         return;
@@ -491,6 +584,9 @@ export class DtlsAssociation {
       case ContentType.application_data:
         // RFC 6347 §4.1: application data only under negotiated keys
         if (!authenticated || !this.#established) return;
+        // the peer finished its handshake, so it has our final flight: no
+        // retransmission of it can be asked for any more (RFC 6347 §4.2.4)
+        this.#flight = undefined;
         this.#events.push({
           kind: "data",
           data: plain,
@@ -616,7 +712,44 @@ export class DtlsAssociation {
 
   async #feed(now: number, input: HandshakeInput): Promise<void> {
     const actions = await this.#machine.handle(now, input);
+    if (this.#agreement === undefined) this.#adopt(this.#machine.recordLayer);
     this.#apply(now, actions);
+  }
+
+  /**
+   * Takes up what the hellos agreed for the record layer, before the
+   * flight that follows is built: the peer's CID on later records, and
+   * fragments and records within the negotiated sizes (RFC 6066 §4
+   * applies from the ServerHello on).
+   */
+  #adopt(agreement: RecordLayerAgreement | undefined): void {
+    if (agreement === undefined) return;
+    this.#agreement = agreement;
+    const peer = agreement.peerConnectionId;
+    this.#peerCid = peer !== undefined && peer.length > 0 ? peer : undefined;
+    this.#maxFragmentBody = Math.max(
+      1,
+      Math.min(
+        maxHandshakeFragmentBody({
+          mtu: this.#mtu,
+          cidLength: this.#peerCid === undefined ? 0 : this.#peerCid.length + 1,
+        }),
+        sendPlaintextLimit(agreement, true) - HANDSHAKE_HEADER_LENGTH,
+      ),
+    );
+  }
+
+  /** RFC 9146 §6: counts authenticated records newer than every earlier one. */
+  #noteNewest(record: DtlsRecord): void {
+    if (
+      record.epoch > this.#newestEpoch ||
+      (record.epoch === this.#newestEpoch &&
+        record.sequenceNumber > this.#newestSeq)
+    ) {
+      this.#newestEpoch = record.epoch;
+      this.#newestSeq = record.sequenceNumber;
+      this.#newerRecords++;
+    }
   }
 
   #apply(now: number, actions: readonly HandshakeAction[]): void {
@@ -637,9 +770,10 @@ export class DtlsAssociation {
             epoch: this.#writeEpoch,
           });
           const keys = this.#pendingKeys!;
+          this.#pendingKeys = undefined;
           this.#writeEpoch++;
           this.#write[this.#writeEpoch] = {
-            protection: createRecordProtection(
+            protection: new LazyRecordProtection(
               keys.suite,
               this.role === "client" ? keys.client : keys.server,
             ),
@@ -649,13 +783,14 @@ export class DtlsAssociation {
         }
         case "keys":
           this.#pendingKeys = a.keys;
-          this.#nextRead = createRecordProtection(
+          this.#nextRead = new LazyRecordProtection(
             a.keys.suite,
             this.role === "client" ? a.keys.server : a.keys.client,
           );
           break;
         case "flight_end":
-          this.#flight = new Flight(this.#building);
+          this.#flight = new Flight(this.#building.slice()); // exact size: kept while idle
+          this.#flightFinal = a.final;
           this.#building = [];
           this.#peerLastSeq = this.#lastDeliveredSeq;
           this.#transmitFlight();
@@ -666,7 +801,10 @@ export class DtlsAssociation {
           this.#established = true;
           this.#session = a.session;
           this.#clientRandom = this.clientRandom;
-          if (this.role === "client") {
+          // the peer's last flight completed ours (the client of a full
+          // handshake, the server of an abbreviated one); a final flight of
+          // our own stays for when the peer repeats its flight
+          if (!this.#flightFinal) {
             this.#flight = undefined;
             this.#timer.stop(now);
           }
@@ -700,6 +838,24 @@ export class DtlsAssociation {
   #protect(epoch: number, type: number, fragment: Uint8Array): Uint8Array {
     const state = this.#write[epoch]!;
     const seq = state.seq++;
+    const cid = this.#peerCid;
+    if (cid !== undefined && state.protection !== undefined) {
+      // RFC 9146 §4: records under the negotiated keys carry the peer's CID
+      return encodeRecord({
+        type: ContentType.tls12_cid,
+        version: DTLS_1_2,
+        epoch,
+        sequenceNumber: seq,
+        cid,
+        fragment: state.protection.seal(
+          dtlsSequence(epoch, seq),
+          type,
+          DTLS_1_2,
+          fragment,
+          { cid },
+        ),
+      });
+    }
     const payload = state.protection === undefined
       ? fragment
       : state.protection.seal(
@@ -718,7 +874,19 @@ export class DtlsAssociation {
   }
 
   #sendRecord(type: number, data: Uint8Array): void {
-    this.#out.push(this.#protect(this.#writeEpoch, type, data));
+    const limit = this.#agreement === undefined
+      ? data.length
+      : sendPlaintextLimit(this.#agreement, this.#writeEpoch > 0);
+    if (data.length <= limit) {
+      this.#out.push(this.#protect(this.#writeEpoch, type, data));
+      return;
+    }
+    // RFC 6066 §4 / RFC 8449 §4: records within the peer's bound
+    for (let at = 0; at < data.length; at += limit) {
+      this.#out.push(
+        this.#protect(this.#writeEpoch, type, data.subarray(at, at + limit)),
+      );
+    }
   }
 
   #sendAlert(level: AlertLevel, description: AlertDescription): void {
@@ -748,6 +916,7 @@ export class DtlsAssociation {
       return;
     }
     if (alert.level === 2) {
+      this.#invalidateSession();
       this.#finish({
         kind: "closed",
         alert: {
@@ -762,6 +931,7 @@ export class DtlsAssociation {
 
   #fail(err: unknown): void {
     if (this.#closed) return;
+    this.#invalidateSession();
     const received = err instanceof TlsAlertError && err.received;
     const description = alertFor(err);
     if (!received) this.#sendAlert(2, description);
@@ -772,8 +942,17 @@ export class DtlsAssociation {
     });
   }
 
+  /** RFC 5246 §7.2.2: a fatal alert means the session must not resume. */
+  #invalidateSession(): void {
+    const m = this.#machine;
+    if (m instanceof ServerHandshake) m.invalidateSession();
+  }
+
   #finish(event: AssociationEvent): void {
     this.#closed = true;
+    for (const w of this.#write) w?.protection?.release();
+    this.#read.protection?.release();
+    this.#nextRead?.release();
     this.#timer.stop();
     this.#flight = undefined;
     this.#buffered = [];

@@ -24,6 +24,12 @@
  *   cookie check). Only input an association accepted (lastActivity moved)
  *   counts as activity: spoofed garbage from its address does not keep it
  *   alive.
+ * - **Connection IDs** (RFC 9146): a client that offers the extension gets
+ *   a random CID of `connectionIdLength` bytes; its `tls12_cid` records
+ *   find the association by CID whatever address they come from, and the
+ *   association moves to a new address only once a record under the CID,
+ *   newer than any before, authenticated from there (§6); an
+ *   `address_changed` event tells the application.
  * - **Inactivity**: {@link DtlsServerEndpoint.sweepTarget} is a
  *   {@link SweepTarget} that ends associations idle for
  *   `inactivityTimeoutMs` (TB_COAP_X509_DTLS_SESSION_INACTIVITY_TIMEOUT,
@@ -69,6 +75,7 @@ import { CookieJar, type PeerAddress } from "./cookie.ts";
 import { decodeRecord, DTLS_1_0, encodeRecord } from "./record.ts";
 import { decodeHandshakeFragment, encodeHandshakeMessage } from "./fragment.ts";
 import type { FlightTimerOptions } from "./flight_timer.ts";
+import { randomBytes } from "../crypto/mod.ts";
 
 /**
  * Endpoint configuration.
@@ -98,6 +105,11 @@ export interface DtlsEndpointConfig {
   readonly timer?: FlightTimerOptions;
   /** Name for the sweeper; default `dtls`. */
   readonly name?: string;
+  /**
+   * Length of the connection IDs (RFC 9146) given to clients that offer the
+   * extension, 1..32 bytes; 0 turns connection IDs off. Default 6.
+   */
+  readonly connectionIdLength?: number;
 }
 
 /**
@@ -125,12 +137,39 @@ export interface EndpointTransmit {
  */
 export interface EndpointEvent {
   readonly peer: PeerAddress;
-  readonly event: AssociationEvent;
+  readonly event: AssociationEvent | PeerAddressChange;
+}
+
+/**
+ * A connection ID peer now sends from `peer` instead of `from`: a record
+ * under its CID, newer than any before, authenticated from the new address
+ * (RFC 9146 §6). Later events and sends use the new address.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointEvent } from "./endpoint.ts";
+ * const e: EndpointEvent = {
+ *   peer: { hostname: "192.0.2.1", port: 2 },
+ *   event: { kind: "address_changed", from: { hostname: "192.0.2.1", port: 1 } },
+ * };
+ * ```
+ */
+export interface PeerAddressChange {
+  readonly kind: "address_changed";
+  readonly from: PeerAddress;
 }
 
 interface Entry {
-  readonly peer: PeerAddress;
+  peer: PeerAddress;
   readonly association: DtlsAssociation;
+  /** Hex of the connection ID given to the peer, when it asked for CIDs. */
+  readonly cid?: string;
+}
+
+function hexOf(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
 }
 
 function keyOf(peer: PeerAddress): string {
@@ -157,6 +196,8 @@ export class DtlsServerEndpoint {
   readonly #idle = new IdleIndex<string>();
   readonly #jar: CookieJar;
   readonly #handshakes = new Set<string>();
+  readonly #byCid = new Map<string, Entry>();
+  readonly #cidLength: number;
   readonly #out: EndpointTransmit[] = [];
   readonly #events: EndpointEvent[] = [];
   #dropped = 0;
@@ -165,6 +206,15 @@ export class DtlsServerEndpoint {
   constructor(config: DtlsEndpointConfig) {
     this.#config = config;
     this.#jar = config.cookies ?? new CookieJar();
+    this.#cidLength = config.connectionIdLength ?? 6;
+    if (
+      !Number.isInteger(this.#cidLength) || this.#cidLength < 0 ||
+      this.#cidLength > 32
+    ) {
+      throw new RangeError(
+        `Cannot use connection IDs of ${this.#cidLength} bytes: use 0..32`,
+      );
+    }
   }
 
   /** Associations in the table. */
@@ -205,7 +255,8 @@ export class DtlsServerEndpoint {
     from: PeerAddress,
   ): Promise<void> {
     const key = keyOf(from);
-    const entry = this.#table.get(key);
+    // RFC 9146 §6: a CID record finds its association whatever the address
+    const entry = this.#byConnectionId(bytes) ?? this.#table.get(key);
     const hello = mayBeClientHello(bytes) ? this.#parseHello(bytes) : undefined;
     if (hello !== undefined) {
       const a = entry?.association;
@@ -226,11 +277,60 @@ export class DtlsServerEndpoint {
       return;
     }
     const before = entry.association.lastActivity;
+    const newer = entry.association.newerRecords;
     await entry.association.handleInput(now, bytes);
+    if (
+      entry.cid !== undefined && entry.association.newerRecords !== newer &&
+      keyOf(entry.peer) !== key && !entry.association.closed
+    ) {
+      this.#migrate(entry, from, now);
+    }
     // only input the association accepted keeps it alive: spoofed garbage
     // from its address must not defeat the inactivity sweep
-    if (entry.association.lastActivity !== before) this.#idle.touch(key, now);
+    if (entry.association.lastActivity !== before) {
+      this.#idle.touch(keyOf(entry.peer), now);
+    }
     this.#drain(entry);
+  }
+
+  /** The association whose connection ID a `tls12_cid` datagram names. */
+  #byConnectionId(bytes: Uint8Array): Entry | undefined {
+    const n = this.#cidLength;
+    // RFC 9146 §4: type 25, version, epoch, sequence_number, then the CID
+    if (
+      n === 0 || bytes[0] !== ContentType.tls12_cid || bytes.length < 13 + n
+    ) {
+      return undefined;
+    }
+    return this.#byCid.get(hexOf(bytes.subarray(11, 11 + n)));
+  }
+
+  /**
+   * Moves a connection ID peer to the address its newest authenticated
+   * record came from (RFC 9146 §6). An association that held that address
+   * before is ended: the address is someone else's now.
+   */
+  #migrate(entry: Entry, to: PeerAddress, now: number): void {
+    const oldKey = keyOf(entry.peer);
+    const newKey = keyOf(to);
+    const occupant = this.#table.get(newKey);
+    if (occupant !== undefined && occupant !== entry) {
+      occupant.association.abandon(
+        "address taken over by a connection ID peer",
+      );
+      this.#drain(occupant);
+      this.#table.delete(newKey);
+      this.#idle.delete(newKey);
+      this.#handshakes.delete(newKey);
+    }
+    this.#table.delete(oldKey);
+    this.#idle.delete(oldKey);
+    if (this.#handshakes.delete(oldKey)) this.#handshakes.add(newKey);
+    const from = entry.peer;
+    entry.peer = to;
+    this.#table.set(newKey, entry);
+    this.#idle.touch(newKey, now);
+    this.#events.push({ peer: to, event: { kind: "address_changed", from } });
   }
 
   /**
@@ -420,17 +520,26 @@ export class DtlsServerEndpoint {
       this.#table.delete(oldest);
       this.#handshakes.delete(oldest);
     }
+    // RFC 9146 §3: a connection ID only for a client that offers the extension
+    const cid = this.#cidLength > 0 &&
+        hello.extensions.some((e) => e.type === "connection_id")
+      ? this.#newConnectionId()
+      : undefined;
     const association = new DtlsAssociation({
       role: "server",
       server: this.#config.handshake,
+      ...(cid === undefined ? {} : { connectionId: cid }),
       ...(this.#config.mtu === undefined ? {} : { mtu: this.#config.mtu }),
       ...(this.#config.timer === undefined
         ? {}
         : { timer: this.#config.timer }),
       initial: { messageSeq: parsed.messageSeq, recordSeq: parsed.recordSeq },
     });
-    const entry = { peer: from, association };
+    const entry: Entry = cid === undefined
+      ? { peer: from, association }
+      : { peer: from, association, cid: hexOf(cid) };
     this.#table.set(key, entry);
+    if (entry.cid !== undefined) this.#byCid.set(entry.cid, entry);
     this.#handshakes.add(key);
     this.#idle.touch(key, now);
     await association.handleInput(now, bytes);
@@ -446,6 +555,9 @@ export class DtlsServerEndpoint {
       this.#events.push({ peer: entry.peer, event: e });
     }
     const key = keyOf(entry.peer);
+    if (a.closed && entry.cid !== undefined) {
+      if (this.#byCid.get(entry.cid) === entry) this.#byCid.delete(entry.cid);
+    }
     if (this.#table.get(key) !== entry) return;
     if (a.closed) {
       this.#table.delete(key);
@@ -453,6 +565,14 @@ export class DtlsServerEndpoint {
       this.#handshakes.delete(key);
     } else if (a.established) {
       this.#handshakes.delete(key);
+    }
+  }
+
+  /** A fresh connection ID no live association uses. */
+  #newConnectionId(): Uint8Array {
+    for (;;) {
+      const cid = randomBytes(this.#cidLength);
+      if (!this.#byCid.has(hexOf(cid))) return cid;
     }
   }
 }

@@ -104,4 +104,3 @@ export {
   type EndpointEvent,
   type EndpointTransmit,
 } from "./endpoint.ts";
-export { SessionCache, type SessionCacheOptions } from "./session_cache.ts";

@@ -206,7 +206,8 @@ export class Reassembler {
   readonly #maxMessageSize: number;
   readonly #maxAhead: number;
   #next: number;
-  readonly #pending = new Map<number, Pending>();
+  /** Messages being assembled; none (no table) between flights. */
+  #pending: Map<number, Pending> | undefined;
 
   /**
    * Creates a reassembler expecting `initialMessageSeq` next.
@@ -227,13 +228,13 @@ export class Reassembler {
   /** Body bytes currently buffered (for memory accounting and tests). */
   get bufferedBytes(): number {
     let n = 0;
-    for (const p of this.#pending.values()) n += p.body.length;
+    for (const p of this.#pending?.values() ?? []) n += p.body.length;
     return n;
   }
 
   /** Number of messages currently buffered. */
   get bufferedMessages(): number {
-    return this.#pending.size;
+    return this.#pending?.size ?? 0;
   }
 
   /**
@@ -265,10 +266,11 @@ export class Reassembler {
     if (length > this.#maxMessageSize) {
       return [{ kind: "dropped", messageSeq, reason: "too_large" }];
     }
-    let pending = this.#pending.get(messageSeq);
+    const table = this.#pending ??= new Map();
+    let pending = table.get(messageSeq);
     if (pending === undefined) {
       pending = new Pending(msgType, length);
-      this.#pending.set(messageSeq, pending);
+      table.set(messageSeq, pending);
     } else if (pending.msgType !== msgType || pending.body.length !== length) {
       return [{ kind: "dropped", messageSeq, reason: "inconsistent" }];
     }
@@ -279,9 +281,11 @@ export class Reassembler {
   #deliver(): ReassemblyEvent[] {
     const out: ReassemblyEvent[] = [];
     for (;;) {
-      const p = this.#pending.get(this.#next);
+      const table = this.#pending;
+      const p = table?.get(this.#next);
       if (p === undefined || !p.complete) return out;
-      this.#pending.delete(this.#next);
+      table!.delete(this.#next);
+      if (table!.size === 0) this.#pending = undefined;
       out.push({
         kind: "message",
         msgType: p.msgType,

@@ -46,7 +46,8 @@ const MAX_SEQUENCE = 2 ** 48 - 1;
  */
 export class ReplayWindow {
   readonly #size: number;
-  readonly #words: Uint32Array;
+  /** Ring of 32-bit words as plain numbers: no ArrayBuffer per window. */
+  readonly #words: number[];
   /** Highest marked sequence number, -1 before the first. */
   #top = -1;
 
@@ -64,7 +65,7 @@ export class ReplayWindow {
       );
     }
     this.#size = size;
-    this.#words = new Uint32Array(size / WORD + 1);
+    this.#words = new Array<number>(size / WORD + 1).fill(0);
   }
 
   /** Window width in records. */
@@ -126,7 +127,7 @@ export class ReplayWindow {
     if (seq > this.#top) this.#slide(seq);
     const n = this.#words.length;
     const word = Math.floor(seq / WORD) % n;
-    this.#words[word] = this.#words[word]! | (1 << (seq % WORD));
+    this.#words[word] = (this.#words[word]! | (1 << (seq % WORD))) >>> 0;
   }
 
   /**

@@ -1,10 +1,16 @@
 /**
  * The `coap` listener of the composition root (`COAP_*`, 5683): CoAP over
  * plain UDP serving `/.well-known/core` and the MQTT gateway resources
- * (`/ps/{topic}`, see `src/gateway/mapping.ts`). The gateway is one shared
- * service per server ({@link coapGateway}): it publishes into the server's
- * MQTT broker and receives its messages through an internal subscriber, so
- * the `coap` and `dtls` listeners and every MQTT transport see each other.
+ * (`/ps/{topic}` and `/api/v1/...`, see `src/gateway/mapping.ts` and
+ * `device_api.ts`). The gateway is one shared service per server
+ * ({@link coapGateway}): it publishes into the server's MQTT broker and
+ * receives its messages through an in-process subscription (no MQTT
+ * client, so it works with `mqtt.allow_anonymous` off), so the `coap` and
+ * `dtls` listeners and every MQTT transport see each other. Requests are
+ * identified and authorized from the server's credential store
+ * (`src/gateway/auth.ts`; anonymous requests as `mqtt.allow_anonymous`
+ * says), and each listener's observers are swept by the server's one
+ * sweeper ({@link observerSweepTarget}).
  *
  * @module
  */
@@ -17,8 +23,14 @@ import type {
 } from "../server.ts";
 import { BrokerBridge } from "../gateway/broker_bridge.ts";
 import { CoapGateway } from "../gateway/mapping.ts";
+import { GatewayAuth } from "../gateway/auth.ts";
+import type { ListenerConfig } from "../config/mod.ts";
+import type { CoapServer } from "../coap/server.ts";
+import type { SweepTarget } from "../sessions/mod.ts";
+import { credentialService } from "./credential_service.ts";
 import { mqttService } from "./mqtt_listeners.ts";
 import { serveCoapUdp } from "./coap_udp.ts";
+import { sweeperService } from "./sweeper_service.ts";
 
 const GATEWAY_SERVICE = "coap-gateway";
 
@@ -66,25 +78,26 @@ export function coapGateway(ctx: ServerContext): Promise<GatewayService> {
   if (services === undefined) {
     throw new TypeError("The server context has no service registry");
   }
-  return services.get(GATEWAY_SERVICE, async (logger) => {
+  return services.get(GATEWAY_SERVICE, async () => {
     const mqtt = await mqttService(ctx);
+    const store = await credentialService(ctx);
+    const auth = new GatewayAuth(store, {
+      allowAnonymous: ctx.config.mqtt.allowAnonymous,
+      peerCertAsUsername: ctx.config.mqtt.peerCertAsUsername,
+    });
     const ref: { gateway?: CoapGateway } = {};
-    const bridge = new BrokerBridge(mqtt.driver, {
+    const bridge = new BrokerBridge(mqtt, {
       onMessage: (m) => ref.gateway?.deliver(Date.now(), m.topic, m.payload),
     });
     const gateway = new CoapGateway({
-      publish: (now, m) => mqtt.broker.publish(now, m),
+      publish: (now, m) => {
+        const n = mqtt.broker.publish(now, m);
+        mqtt.driver.pump();
+        return n;
+      },
       retained: (topic) => bridge.retained(topic),
-    }, { clock: Date.now });
+    }, { clock: Date.now, auth });
     ref.gateway = gateway;
-    try {
-      await bridge.ready;
-    } catch (err) {
-      logger.warn("coap.gateway_unsubscribed", {
-        error: err,
-        note: "CoAP observers and GET of retained messages will see nothing",
-      });
-    }
     return {
       gateway,
       close: () => Promise.resolve(bridge.close()),
@@ -144,15 +157,70 @@ export const coapListenerFactory: ListenerFactory = async (cfg, ctx) => {
     port: cfg.port,
   });
   const detach = gateway.attach({
-    notify: (_now, path) => server.notify(path),
+    notify: (_now, path, peer) => server.notify(path, peer),
   });
+  const sweeper = await sweeperService(ctx);
+  const target = observerSweepTarget(
+    `coap/${cfg.name}`,
+    server.core,
+    cfg,
+    () => server.flush(),
+  );
+  sweeper.register(target);
   return {
     family: cfg.family,
     name: cfg.name,
     address: { host: cfg.host, port: server.port },
     close: async () => {
       detach();
+      sweeper.unregister(target.name);
       await server.close();
     },
   };
 };
+
+/**
+ * The sweep target of a CoAP server's observers, for the server's one
+ * sweeper: every `TB_COAP_X509_DTLS_SESSION_REPORT_TIMEOUT` (30 min) an
+ * observer silent for `TB_COAP_X509_DTLS_SESSION_INACTIVITY_TIMEOUT` (24 h;
+ * the listener's `dtlsSessions`, else these defaults) is probed with a CON
+ * notification, and removed when it does not answer
+ * (`CoapServer.sweepObservers`). The sweeper logs each sweep's count as
+ * `sweep.done`.
+ *
+ * @param name Target name, e.g. `coap/default`.
+ * @param server The CoAP server.
+ * @param cfg The listener (for its session timeouts).
+ * @param onSwept Called after each sweep (send the probes).
+ * @returns The target.
+ *
+ * @example
+ * ```ts
+ * import { observerSweepTarget } from "./coap_listener.ts";
+ * import { CoapServer } from "../coap/server.ts";
+ * import { Router } from "../coap/router.ts";
+ * import { defaultListener } from "../config/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const target = observerSweepTarget("coap/default", new CoapServer(new Router()), defaultListener("coap", "default"));
+ * assert.equal(target.intervalMs, 1_800_000);
+ * assert.equal(target.sweep(Date.now()), 0);
+ * ```
+ */
+export function observerSweepTarget(
+  name: string,
+  server: CoapServer,
+  cfg: ListenerConfig,
+  onSwept: () => void = () => {},
+): SweepTarget {
+  const idleMs = cfg.dtlsSessions?.inactivityTimeoutMs ?? 86_400_000;
+  return {
+    name,
+    intervalMs: cfg.dtlsSessions?.reportTimeoutMs ?? 1_800_000,
+    sweep(now) {
+      const removed = server.sweepObservers(now, idleMs);
+      onSwept();
+      return removed;
+    },
+  };
+}

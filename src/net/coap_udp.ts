@@ -35,22 +35,23 @@ interface Core {
   handleTimeout(now: number): void;
 }
 
+/** Sends a core's datagrams and runs its one timer. */
 class Pump {
-  readonly #socket: Deno.DatagramConn;
+  readonly #send: (bytes: Uint8Array, to: string) => void;
   readonly #core: Core;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #armedAt: number | undefined;
   #closed = false;
 
-  constructor(socket: Deno.DatagramConn, core: Core) {
-    this.#socket = socket;
+  constructor(send: (bytes: Uint8Array, to: string) => void, core: Core) {
+    this.#send = send;
     this.#core = core;
   }
 
   flush(): void {
     if (this.#closed) return;
     for (let o = this.#core.pollTransmit(); o; o = this.#core.pollTransmit()) {
-      this.#socket.send(o.bytes, parsePeer(o.to)).catch(() => {});
+      this.#send(o.bytes, o.to);
     }
     this.#arm();
   }
@@ -96,8 +97,10 @@ export interface CoapUdpServer {
   readonly port: number;
   /** The sans-IO core (for `notify`). */
   readonly core: CoapServer;
-  /** Notifies observers of `path` now. */
-  notify(path: string): number;
+  /** Notifies observers of `path` (at `peer` only, if given) now. */
+  notify(path: string, peer?: string): number;
+  /** Sends what the core queued outside a request (after a sweep). */
+  flush(): void;
   /** Stops receiving and closes the socket. */
   close(): Promise<void>;
 }
@@ -135,7 +138,10 @@ export function serveCoapUdp(
     ...options.server,
     wake: () => queueMicrotask(() => ref.pump?.flush()),
   });
-  const p = new Pump(socket, core);
+  const p = new Pump(
+    (bytes, to) => socket.send(bytes, parsePeer(to)).catch(() => {}),
+    core,
+  );
   ref.pump = p;
   const loop = (async () => {
     try {
@@ -151,10 +157,13 @@ export function serveCoapUdp(
   return {
     port: (socket.addr as Deno.NetAddr).port,
     core,
-    notify(path: string): number {
-      const n = core.notify(Date.now(), path);
+    notify(path: string, peer?: string): number {
+      const n = core.notify(Date.now(), path, peer);
       p.flush();
       return n;
+    },
+    flush(): void {
+      p.flush();
     },
     async close(): Promise<void> {
       p.close();
@@ -169,20 +178,24 @@ export function serveCoapUdp(
 }
 
 /**
- * A plain-UDP CoAP client bound to an ephemeral port.
+ * The request/response bookkeeping of a {@link CoapClient} over any
+ * datagram transport: promises for responses, callbacks for
+ * notifications, and the retransmission timer. The transport hands
+ * received datagrams to {@link CoapClientDriver.receive}.
  *
- * @example
+ * @example Over a transport that never answers
  * ```ts
- * import { CoapUdpClient } from "./coap_udp.ts";
+ * import { CoapClientDriver } from "./coap_udp.ts";
  * import assert from "node:assert/strict";
  *
- * const c = new CoapUdpClient();
- * assert.equal(typeof c.request, "function");
- * await c.close();
+ * const sent: Uint8Array[] = [];
+ * const driver = new CoapClientDriver((bytes) => sent.push(bytes), { ackTimeout: 10, maxRetransmit: 0 });
+ * await assert.rejects(driver.request("server", { method: "GET", path: "/x" }));
+ * assert.equal(sent.length, 1);
+ * driver.close();
  * ```
  */
-export class CoapUdpClient {
-  readonly #socket: Deno.DatagramConn;
+export class CoapClientDriver {
   readonly #core: CoapClient;
   readonly #pump: Pump;
   readonly #waiters = new Map<
@@ -190,21 +203,17 @@ export class CoapUdpClient {
     { resolve: (r: ClientResponse) => void; reject: (e: Error) => void }
   >();
   readonly #listeners = new Map<number, (r: ClientResponse) => void>();
-  readonly #loop: Promise<void>;
 
-  /** @param options Message-layer parameters and bind address. */
+  /**
+   * @param send Sends one datagram to a peer.
+   * @param transmission Message-layer parameters.
+   */
   constructor(
-    options: { transmission?: TransmissionOptions; hostname?: string } = {},
+    send: (bytes: Uint8Array, to: string) => void,
+    transmission?: TransmissionOptions,
   ) {
-    this.#socket = Deno.listenDatagram({
-      transport: "udp",
-      hostname: options.hostname ?? "127.0.0.1",
-      port: 0,
-    });
-    this.#core = new CoapClient(
-      options.transmission ? { transmission: options.transmission } : {},
-    );
-    this.#pump = new Pump(this.#socket, {
+    this.#core = new CoapClient(transmission ? { transmission } : {});
+    this.#pump = new Pump(send, {
       pollTransmit: () => this.#core.pollTransmit(),
       nextTimeout: () => this.#core.nextTimeout(),
       handleTimeout: (now) => {
@@ -212,31 +221,24 @@ export class CoapUdpClient {
         this.#drain();
       },
     });
-    const socket = this.#socket;
-    const core = this.#core;
-    const pump = this.#pump;
-    this.#loop = (async () => {
-      try {
-        for (;;) {
-          const [bytes, addr] = await socket.receive();
-          core.handleDatagram(
-            Date.now(),
-            bytes,
-            peerKey(addr as Deno.NetAddr),
-          );
-          this.#drain();
-          pump.flush();
-        }
-      } catch {
-        // closed
-      }
-    })();
+  }
+
+  /**
+   * Handles a received datagram.
+   *
+   * @param bytes The datagram.
+   * @param from The peer it came from.
+   */
+  receive(bytes: Uint8Array, from: string): void {
+    this.#core.handleDatagram(Date.now(), bytes, from);
+    this.#drain();
+    this.#pump.flush();
   }
 
   /**
    * Sends a request and resolves with the (reassembled) response.
    *
-   * @param server "host:port".
+   * @param server The peer.
    * @param request The request.
    * @param onNotification Called for each notification of an observation.
    * @returns The first response and the exchange ID.
@@ -261,12 +263,17 @@ export class CoapUdpClient {
   /**
    * Ends an observation (GET with Observe 1).
    *
-   * @param id The exchange ID from {@link CoapUdpClient.request}.
+   * @param id The exchange ID from {@link CoapClientDriver.request}.
    */
   cancelObserve(id: number): void {
     this.#listeners.delete(id);
     this.#core.cancelObserve(Date.now(), id);
     this.#pump.flush();
+  }
+
+  /** Stops the timer; pending requests stay unanswered. */
+  close(): void {
+    this.#pump.close();
   }
 
   #drain(): void {
@@ -286,15 +293,87 @@ export class CoapUdpClient {
         this.#listeners.get(e.id)?.(e.response);
         return;
       case "error":
+        this.#listeners.delete(e.id);
         this.#waiters.get(e.id)?.reject(e.error);
         this.#waiters.delete(e.id);
         return;
     }
   }
+}
+
+/**
+ * A plain-UDP CoAP client bound to an ephemeral port.
+ *
+ * @example
+ * ```ts
+ * import { CoapUdpClient } from "./coap_udp.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const c = new CoapUdpClient();
+ * assert.equal(typeof c.request, "function");
+ * await c.close();
+ * ```
+ */
+export class CoapUdpClient {
+  readonly #socket: Deno.DatagramConn;
+  readonly #driver: CoapClientDriver;
+  readonly #loop: Promise<void>;
+
+  /** @param options Message-layer parameters and bind address. */
+  constructor(
+    options: { transmission?: TransmissionOptions; hostname?: string } = {},
+  ) {
+    const socket = Deno.listenDatagram({
+      transport: "udp",
+      hostname: options.hostname ?? "127.0.0.1",
+      port: 0,
+    });
+    this.#socket = socket;
+    const driver = new CoapClientDriver(
+      (bytes, to) => socket.send(bytes, parsePeer(to)).catch(() => {}),
+      options.transmission,
+    );
+    this.#driver = driver;
+    this.#loop = (async () => {
+      try {
+        for (;;) {
+          const [bytes, addr] = await socket.receive();
+          driver.receive(bytes, peerKey(addr as Deno.NetAddr));
+        }
+      } catch {
+        // closed
+      }
+    })();
+  }
+
+  /**
+   * Sends a request and resolves with the (reassembled) response.
+   *
+   * @param server "host:port".
+   * @param request The request.
+   * @param onNotification Called for each notification of an observation.
+   * @returns The first response and the exchange ID.
+   */
+  request(
+    server: string,
+    request: ClientRequest,
+    onNotification?: (r: ClientResponse) => void,
+  ): Promise<ClientResponse & { id: number }> {
+    return this.#driver.request(server, request, onNotification);
+  }
+
+  /**
+   * Ends an observation (GET with Observe 1).
+   *
+   * @param id The exchange ID from {@link CoapUdpClient.request}.
+   */
+  cancelObserve(id: number): void {
+    this.#driver.cancelObserve(id);
+  }
 
   /** Closes the socket. */
   async close(): Promise<void> {
-    this.#pump.close();
+    this.#driver.close();
     try {
       this.#socket.close();
     } catch {

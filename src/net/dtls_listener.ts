@@ -3,9 +3,15 @@
  * 1.2 server endpoint on a UDP socket, with PSK identities from the
  * credential store (PSK init file imported at start), the server
  * certificate and client-certificate trust from the listener's TLS options,
+ * OCSP stapling when `ssl_options.ocsp` enables it (`ocsp_stapler.ts`),
  * and its sessions swept by the server's one sweeper. Removing or revoking
  * the credential a peer authenticated with (PSK identity, certificate rule,
  * CA) closes its association with close_notify (see `revocation.ts`).
+ * The certificate, key, CA and CRL files follow their files
+ * (`credential_reloader.ts`): new handshakes use the new ones, and a new
+ * CRL — the reloaded `crlfile`, or with `enable_crl_check` and no
+ * `crlfile` a distribution point's CRL fetched after the handshake
+ * (`crl_cache.ts`) — closes the associations whose chain it revokes.
  *
  * Application data is CoAP (RFC 7252 §9): it goes into a CoAP server core
  * with the same routes as the `coap` listener (`/.well-known/core` and the
@@ -15,7 +21,7 @@
  * @module
  */
 
-import type { ListenerConfig } from "../config/mod.ts";
+import type { ListenerConfig, TlsCredentials } from "../config/mod.ts";
 import type { ListenerFactory, ServerContext } from "../server.ts";
 import type {
   PeerIdentity,
@@ -26,15 +32,33 @@ import type { PeerAddress } from "../dtls/cookie.ts";
 import {
   type CredentialStore,
   type Identity,
+  isAffectedBy,
   summarizeCertificate,
 } from "../auth/mod.ts";
+import { type ResumableSession, SessionCache } from "../tls/session_cache.ts";
 import { listenDtls } from "./udp.ts";
 import { credentialService } from "./credential_service.ts";
 import { IdentityTable, revocationService } from "./revocation.ts";
 import { sweeperService } from "./sweeper_service.ts";
-import { readListenerCredentials } from "./tls_listener.ts";
+import {
+  type CredentialReloader,
+  followCredentials,
+  listenerCredentialReloader,
+} from "./credential_reloader.ts";
+import {
+  CrlCache,
+  pathToAnchor,
+  revokedCertificateIn,
+  VerifiedConnections,
+} from "./crl_cache.ts";
+import type { Certificate, Crl } from "../pki/mod.ts";
+import { listenerStapler, type OcspStapler } from "./ocsp_stapler.ts";
 import { CoapServer } from "../coap/server.ts";
-import { coapGateway, gatewayRouter } from "./coap_listener.ts";
+import {
+  coapGateway,
+  gatewayRouter,
+  observerSweepTarget,
+} from "./coap_listener.ts";
 
 function hasServerCredentials(cfg: ListenerConfig): boolean {
   const tls = cfg.tls;
@@ -47,28 +71,52 @@ function hasServerCredentials(cfg: ListenerConfig): boolean {
 async function handshakeConfig(
   cfg: ListenerConfig,
   ctx: ServerContext,
-): Promise<ServerHandshakeConfig> {
+): Promise<{
+  handshake: ServerHandshakeConfig;
+  stapler?: OcspStapler;
+  credentials?: CredentialReloader<TlsCredentials>;
+  crls?: CrlCache;
+}> {
   const store = await credentialService(ctx);
   const tls = cfg.tls;
-  let certificate: ServerHandshakeConfig["certificate"];
-  let clientAuth: ServerHandshakeConfig["clientAuth"];
-  if (hasServerCredentials(cfg)) {
-    const creds = await readListenerCredentials(ctx.config, cfg);
-    certificate = { chain: creds.chain, key: creds.key };
-    if (creds.trustAnchors.length > 0) {
-      clientAuth = {
-        trustAnchors: creds.trustAnchors,
-        crls: creds.crls,
+  const base: ServerHandshakeConfig = {
+    psk: (identity) => store.lookupPsk(identity),
+    // RFC 5246 §7.3 resumption: sessions live as long as an idle association
+    sessionCache: new SessionCache<ResumableSession>({
+      lifetimeMs: cfg.dtlsSessions?.inactivityTimeoutMs ?? 86_400_000,
+    }),
+    ...(tls && tls.ciphers.length > 0 ? { cipherSuites: tls.ciphers } : {}),
+  };
+  if (!hasServerCredentials(cfg)) return { handshake: base };
+  // certificate, key, CAs and CRL file follow their files (new handshakes)
+  const credentials = await listenerCredentialReloader(ctx.config, cfg, {
+    logger: ctx.logger,
+  });
+  const creds = credentials.current;
+  const stapler = listenerStapler(cfg, creds, ctx.logger);
+  const crls = tls?.enableCrlCheck && creds.trustAnchors.length > 0
+    ? new CrlCache({
+      fileCrls: creds.crls,
+      fetchDistributionPoints: tls.crlFile === undefined,
+      logger: ctx.logger,
+    })
+    : undefined;
+  const handshake = followCredentials(
+    stapler ? { ...base, ocspStaple: () => stapler.staple() } : base,
+    () => credentials.current,
+    creds.trustAnchors.length > 0
+      ? {
+        ...(crls ? { crls } : {}),
         skipValidityCheck: tls?.skipValidityCheckForClientCert ?? false,
         failIfNoPeerCert: tls?.failIfNoPeerCert ?? false,
-      };
-    }
-  }
+      }
+      : undefined,
+  );
   return {
-    psk: (identity) => store.lookupPsk(identity),
-    ...(certificate ? { certificate } : {}),
-    ...(clientAuth ? { clientAuth } : {}),
-    ...(tls && tls.ciphers.length > 0 ? { cipherSuites: tls.ciphers } : {}),
+    handshake,
+    credentials,
+    ...(stapler ? { stapler } : {}),
+    ...(crls ? { crls } : {}),
   };
 }
 
@@ -99,19 +147,80 @@ async function handshakeConfig(
  * ```
  */
 export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
-  const handshake = await handshakeConfig(cfg, ctx);
+  const { handshake, stapler, credentials, crls } = await handshakeConfig(
+    cfg,
+    ctx,
+  );
   const store = await credentialService(ctx);
   const revocation = await revocationService(ctx);
   const logger = ctx.logger;
   const name = `dtls/${cfg.name}`;
   const peers = new Map<string, PeerAddress>();
   const identities = new IdentityTable<string>();
+  // the store identity of each authenticated peer, for cached sessions
+  const storeIdentities = new WeakMap<PeerIdentity, Identity>();
+  const sessionCache = handshake.sessionCache!;
+  // peers with a certificate: a new CRL (reloaded crlfile, or a distribution
+  // point's fetched after the handshake) ends the associations it revokes
+  const verified = new VerifiedConnections<string>({
+    listener: name,
+    logger,
+    end: (key, path) => {
+      const peer = peers.get(key);
+      if (peer !== undefined) server.closePeer(peer);
+      // nor may its sessions resume
+      const fingerprint = path[0]?.fingerprintSha256;
+      sessionCache.deleteWhere((s) =>
+        s.identity?.kind === "x509" &&
+        s.identity.chain[0]?.fingerprintSha256 === fingerprint
+      );
+    },
+  });
+  const unsubscribe = credentials?.onReload((creds) => {
+    crls?.setFileCrls(creds.crls);
+    const all = crls?.crls ?? creds.crls;
+    void verified.endRevoked(all).then(() => forgetRevokedSessions(all));
+  });
+  /** Drops the cached sessions of chains `crls` revoke (not resumable). */
+  async function forgetRevokedSessions(
+    crls: readonly Crl[],
+  ): Promise<void> {
+    const chains = new Set<readonly Certificate[]>();
+    sessionCache.deleteWhere((s) => {
+      if (s.identity?.kind === "x509") chains.add(s.identity.chain);
+      return false;
+    });
+    const anchors = handshake.clientAuth?.trustAnchors ?? [];
+    const revoked = new Set<readonly Certificate[]>();
+    for (const chain of chains) {
+      const path = pathToAnchor(chain, anchors);
+      if (await revokedCertificateIn(path, crls)) revoked.add(chain);
+    }
+    if (revoked.size === 0) return;
+    sessionCache.deleteWhere((s) =>
+      s.identity?.kind === "x509" && revoked.has(s.identity.chain)
+    );
+  }
   function track(e: EndpointEvent): void {
     const key = `${e.peer.hostname}|${e.peer.port}`;
     if (e.event.kind === "established" && e.event.identity !== undefined) {
       peers.set(key, e.peer);
-      void identityOf(store, e.event.identity).then(
+      const peer = e.event.identity;
+      if (peer.kind === "x509" && handshake.clientAuth !== undefined) {
+        verified.add(
+          key,
+          pathToAnchor(peer.chain, handshake.clientAuth.trustAnchors),
+          `${e.peer.hostname}:${e.peer.port}`,
+        );
+        if (crls !== undefined) {
+          void crls.crlsFor(peer.chain).then((l) =>
+            verified.endRevoked(l, key)
+          );
+        }
+      }
+      void identityOf(store, peer).then(
         (identity) => {
+          storeIdentities.set(peer, identity);
           if (peers.get(key) === e.peer) identities.set(key, identity);
         },
         (err) => logger.warn("dtls.identity_failed", { error: err }),
@@ -119,8 +228,28 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
     } else if (e.event.kind === "closed") {
       peers.delete(key);
       identities.delete(key);
+      verified.delete(key);
+    } else if (e.event.kind === "address_changed") {
+      // RFC 9146 §6: a connection ID peer moved; its sessions follow it
+      const from = `${e.event.from.hostname}|${e.event.from.port}`;
+      const identity = identities.get(from);
+      if (peers.delete(from)) peers.set(key, e.peer);
+      verified.rekey(from, key);
+      identities.delete(from);
+      if (identity !== undefined) identities.set(key, identity);
+      const coapKey = coapKeys.get(from) ?? from;
+      coapKeys.delete(from);
+      coapKeys.set(key, coapKey);
+      if (addresses.has(coapKey)) addresses.set(coapKey, e.peer);
     }
   }
+  // CoAP state is keyed by the address a peer first had: a connection ID
+  // peer that moves keeps its key (current address key -> that key)
+  const coapKeys = new Map<string, string>();
+  const coapKeyOf = (peer: PeerAddress) => {
+    const key = `${peer.hostname}|${peer.port}`;
+    return coapKeys.get(key) ?? key;
+  };
   const { gateway } = await coapGateway(ctx);
   const addresses = new Map<string, PeerAddress>();
   const pump: { flush: () => void } = { flush: () => {} };
@@ -141,7 +270,7 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
         : {}),
     },
     onData: (peer, data, identity) => {
-      const key = `${peer.hostname}|${peer.port}`;
+      const key = coapKeyOf(peer);
       logger.debug("dtls.data", {
         peer: `${peer.hostname}:${peer.port}`,
         bytes: data.length,
@@ -154,7 +283,11 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
     onEvent: (event) => {
       track(event);
       if (event.event.kind === "closed") {
-        addresses.delete(`${event.peer.hostname}|${event.peer.port}`);
+        const key = coapKeyOf(event.peer);
+        coapKeys.delete(`${event.peer.hostname}|${event.peer.port}`);
+        addresses.delete(key);
+        coap.forgetPeer(key);
+        gateway.forgetPeer(key);
       }
       logEvent(logger, event);
     },
@@ -178,8 +311,8 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
     }, Math.max(0, at - Date.now()));
   };
   const detach = gateway.attach({
-    notify(now, path) {
-      const n = coap.notify(now, path);
+    notify(now, path, peer) {
+      const n = coap.notify(now, path, peer);
       pump.flush();
       return n;
     },
@@ -192,11 +325,26 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
         const peer = peers.get(key);
         if (peer !== undefined) server.closePeer(peer);
       }
+      // a revoked credential's sessions must not resume either
+      sessionCache.deleteWhere((s) =>
+        s.identity !== undefined &&
+        isAffectedBy(
+          storeIdentities.get(s.identity) ?? ownIdentity(s.identity),
+          change,
+        )
+      );
       return keys.length;
     },
   });
   const sweeper = await sweeperService(ctx);
   sweeper.register(server.endpoint.sweepTarget());
+  const observers = observerSweepTarget(
+    `coap/${name}`,
+    coap,
+    cfg,
+    () => pump.flush(),
+  );
+  sweeper.register(observers);
   return {
     family: cfg.family,
     name: cfg.name,
@@ -207,6 +355,11 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
       detach();
       unregister();
       sweeper.unregister(name);
+      stapler?.close();
+      unsubscribe?.();
+      credentials?.close();
+      crls?.close();
+      sweeper.unregister(observers.name);
       await server.close();
     },
   };
@@ -222,6 +375,15 @@ async function identityOf(
   store: CredentialStore,
   peer: PeerIdentity,
 ): Promise<Identity> {
+  const leaf = peer.kind === "x509" ? peer.chain[0] : undefined;
+  const mapped = leaf === undefined
+    ? undefined
+    : await store.identifyCertificate(leaf);
+  return mapped ?? ownIdentity(peer);
+}
+
+/** The store identity a peer has by itself, before any certificate rule. */
+function ownIdentity(peer: PeerIdentity): Identity {
   if (peer.kind === "psk") {
     return { subject: peer.identity, kind: "psk", credentialId: peer.identity };
   }
@@ -229,8 +391,6 @@ async function identityOf(
   if (leaf === undefined) {
     return { subject: peer.subject, kind: "x509", credentialId: "" };
   }
-  const mapped = await store.identifyCertificate(leaf);
-  if (mapped !== undefined) return mapped;
   const certificate = summarizeCertificate(leaf);
   return {
     subject: peer.subject,
@@ -258,6 +418,7 @@ function logEvent(logger: ServerContext["logger"], e: EndpointEvent): void {
         peer,
         suite: ev.suite,
         identity: describeIdentity(ev.identity),
+        ...(ev.session.resumed === true ? { resumed: true } : {}),
       });
       break;
     case "closed":
@@ -271,6 +432,12 @@ function logEvent(logger: ServerContext["logger"], e: EndpointEvent): void {
       } else {
         logger.info("dtls.closed", { peer, reason: ev.reason });
       }
+      break;
+    case "address_changed":
+      logger.info("dtls.address_changed", {
+        peer,
+        from: `${ev.from.hostname}:${ev.from.port}`,
+      });
       break;
     default:
       break;

@@ -2,17 +2,31 @@
  * The broker's authentication and authorization hooks, backed by the
  * credential store shared by every protocol.
  *
- * CONNECT, in this order:
+ * CONNECT, in this order (each credential resolved by `identifyCredential`,
+ * the one resolution every protocol shares):
+ * - a client certificate the transport refused (`refusal` of the peer
+ *   identity: untrusted, expired, revoked, or none where one is required):
+ *   refused whatever else the CONNECT carries (the broker core refuses it
+ *   before calling this hook; it is checked here too for direct callers);
+ * - a client certificate from the transport (a verified path in
+ *   {@link CertificatePeerIdentity}), when the CONNECT has no user name or
+ *   `peerCertAsUsername` is not `disabled`: `identifyCertificate` of the
+ *   leaf with its issuers (store rules, TBMQ's chain CN match), else the
+ *   part of the certificate `peerCertAsUsername` names (EMQX
+ *   `peer_cert_as_username`; default `cn`, Mosquitto's
+ *   `use_identity_as_username`), which replaces the CONNECT's user name;
+ * - a TLS-PSK identity from the transport (a {@link PskPeerIdentity}) and
+ *   no user name: the PSK identity is the subject while the store holds it
+ *   (the handshake already proved the key from the store);
  * - user name and password: `verifyPassword`;
  * - user name without a password (or an empty one): the user name is an
  *   access token (`verifyToken`), as ThingsBoard devices send it;
- * - no user name, a client certificate from the transport (a
- *   {@link CertificatePeerIdentity}): `identifyCertificate` of the leaf;
  * - nothing: anonymous, when `allowAnonymous`, as the ACL subject `*`.
  *
- * Wrong credentials are CONNACK 0x86 Bad user name or password (5.0) /
- * 0x04 (3.1.1); an anonymous client where none is allowed and an unmapped
- * certificate are 0x87 Not authorized / 0x05.
+ * Wrong credentials and a refused certificate are CONNACK 0x86 Bad user
+ * name or password (5.0) / 0x04 (3.1.1); an anonymous client where none is
+ * allowed, a missing required certificate and a certificate no rule or
+ * mode names are 0x87 Not authorized / 0x05.
  *
  * PUBLISH and SUBSCRIBE are checked against the subject's {@link Acl},
  * fetched while the CONNECT is authenticated and kept per subject, so the
@@ -40,6 +54,7 @@ import type {
   PeerIdentity,
 } from "../mqtt/broker/mod.ts";
 import type { Certificate } from "../pki/mod.ts";
+import { identifyCredential, type PeerCertAsUsername } from "../auth/mod.ts";
 
 /** The ACL subject of anonymous clients: only the rules stored for `*` apply. */
 export const ANONYMOUS_SUBJECT = "*";
@@ -59,8 +74,36 @@ const RECENT_CHANGES = 256;
  * ```
  */
 export interface CertificatePeerIdentity extends PeerIdentity {
-  /** The verified chain, leaf first. */
+  /**
+   * The verified chain, leaf first (empty when the transport refused the
+   * certificate: `refusal`, which the broker answers at CONNECT).
+   */
   readonly chain: readonly Certificate[];
+}
+
+/**
+ * A transport identity from a TLS-PSK handshake (postern's own TLS engine):
+ * the PSK identity the store's key matched. Without a user name in the
+ * CONNECT it is the subject, as Mosquitto's `use_identity_as_username`
+ * does for PSK listeners.
+ *
+ * @example
+ * ```ts
+ * import type { PskPeerIdentity } from "./mqtt_auth.ts";
+ *
+ * const identity: PskPeerIdentity = { pskIdentity: "device-1" };
+ * ```
+ */
+export interface PskPeerIdentity extends PeerIdentity {
+  /** The PSK identity (RFC 4279 §2) the handshake authenticated. */
+  readonly pskIdentity: string;
+}
+
+function pskIdentityOf(identity: PeerIdentity | undefined): string | undefined {
+  return identity !== undefined && "pskIdentity" in identity &&
+      typeof identity.pskIdentity === "string"
+    ? identity.pskIdentity
+    : undefined;
 }
 
 /**
@@ -81,6 +124,12 @@ export interface MqttAuthOptions {
    * are dropped from time to time (default: every connection is live).
    */
   isLive?: (connection: number) => boolean;
+  /**
+   * The part of a client certificate no store rule names that becomes the
+   * subject (`mqtt.peer_cert_as_username`, default `cn`); `disabled`: such
+   * a certificate is not authorized.
+   */
+  peerCertAsUsername?: PeerCertAsUsername;
 }
 
 interface Authenticated {
@@ -131,6 +180,7 @@ export class MqttAuth implements AuthHooks {
   readonly #store: CredentialStore;
   readonly #allowAnonymous: boolean;
   readonly #isLive: (connection: number) => boolean;
+  readonly #peerCertAsUsername: PeerCertAsUsername;
   readonly #connections = new Map<number, Authenticated>();
   readonly #acls = new Map<string, Acl>();
   readonly #recent: { seq: number; change: CredentialChange }[] = [];
@@ -145,6 +195,7 @@ export class MqttAuth implements AuthHooks {
     this.#store = store;
     this.#allowAnonymous = options.allowAnonymous ?? true;
     this.#isLive = options.isLive ?? (() => true);
+    this.#peerCertAsUsername = options.peerCertAsUsername ?? "cn";
   }
 
   /** Whether clients without credentials are accepted. */
@@ -190,15 +241,36 @@ export class MqttAuth implements AuthHooks {
     Identity | undefined | "bad_credentials" | "not_authorized"
   > {
     const store = this.#store;
+    const refusal = ctx.identity?.refusal;
+    if (refusal !== undefined) return refusal.reason;
+    const mode = this.#peerCertAsUsername;
+    if (
+      hasChain(ctx.identity) &&
+      (ctx.username === undefined || mode !== "disabled")
+    ) {
+      return await identifyCredential(store, {
+        kind: "x509",
+        chain: ctx.identity.chain,
+        peerCertAsUsername: mode,
+      }) ?? "not_authorized";
+    }
+    const psk = pskIdentityOf(ctx.identity);
+    if (psk !== undefined && ctx.username === undefined) {
+      return await identifyCredential(store, { kind: "psk", identity: psk }) ??
+        "bad_credentials";
+    }
     if (ctx.username !== undefined) {
       const found = ctx.password === undefined || ctx.password.length === 0
-        ? await store.verifyToken(ctx.username)
-        : await store.verifyPassword(ctx.username, ctx.password);
+        ? await identifyCredential(store, {
+          kind: "token",
+          token: ctx.username,
+        })
+        : await identifyCredential(store, {
+          kind: "password",
+          username: ctx.username,
+          password: ctx.password,
+        });
       return found ?? "bad_credentials";
-    }
-    if (hasChain(ctx.identity)) {
-      const leaf = ctx.identity.chain[0] as Certificate;
-      return await store.identifyCertificate(leaf) ?? "not_authorized";
     }
     return this.#allowAnonymous ? undefined : "not_authorized";
   }

@@ -24,7 +24,7 @@
 
 import { type ByteStream, writeAll } from "./byte_stream.ts";
 import type { Logger } from "../log/mod.ts";
-import type { Broker } from "../mqtt/broker/mod.ts";
+import type { Broker, BrokerEvent } from "../mqtt/broker/mod.ts";
 import type { ConnectionInfo } from "../mqtt/broker/mod.ts";
 
 /** Transports as the broker core names them. */
@@ -52,7 +52,21 @@ export type MqttCore = Pick<
   | "pollEvent"
   | "nextTimeout"
   | "resume"
+  | "publishedEvents"
 >;
+
+/**
+ * A message the broker accepted, as {@link MqttDriver.onPublished} hands it
+ * over (the core's `published` event).
+ *
+ * @example
+ * ```ts
+ * import type { PublishedMessage } from "./mqtt_driver.ts";
+ *
+ * const m: PublishedMessage = { kind: "published", clientId: undefined, topic: "a", payload: new Uint8Array(), qos: 0, retain: false };
+ * ```
+ */
+export type PublishedMessage = Extract<BrokerEvent, { kind: "published" }>;
 
 /**
  * Options of {@link MqttDriver}.
@@ -132,6 +146,7 @@ export class MqttDriver {
   #timerAt: number | undefined;
   #closed = false;
   #pendingAuth = 0;
+  readonly #published = new Set<(message: PublishedMessage) => void>();
 
   /**
    * @param core The broker core.
@@ -156,6 +171,43 @@ export class MqttDriver {
     let n = 0;
     for (const link of this.#links.values()) n += link.queued;
     return n;
+  }
+
+  /**
+   * Hands every message the broker accepts from now on to `listener`, as
+   * the driver drains the core's events: an in-process subscriber (the
+   * CoAP gateway) that is no MQTT client, so no credential, ACL or client
+   * identifier of its own is involved. The core emits these events while
+   * at least one listener is registered.
+   *
+   * @param listener Called for each message, `$SYS` included.
+   * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * import { MqttDriver } from "./mqtt_driver.ts";
+   * import { Broker } from "../mqtt/broker/mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker({ sysInterval: 0 });
+   * const driver = new MqttDriver(broker);
+   * const seen: string[] = [];
+   * const off = driver.onPublished((m) => seen.push(m.topic));
+   * broker.publish(0, { topic: "a/b", payload: new Uint8Array([1]), qos: 0, retain: false });
+   * driver.pump();
+   * off();
+   * assert.deepEqual(seen, ["a/b"]);
+   * assert.equal(broker.publishedEvents, false);
+   * driver.close();
+   * ```
+   */
+  onPublished(listener: (message: PublishedMessage) => void): () => void {
+    this.#published.add(listener);
+    this.#core.publishedEvents = true;
+    return () => {
+      this.#published.delete(listener);
+      if (this.#published.size === 0) this.#core.publishedEvents = false;
+    };
   }
 
   /**
@@ -278,6 +330,7 @@ export class MqttDriver {
           this.#logger?.error("mqtt.store_error", { error: e.error });
           break;
         case "published":
+          for (const listener of this.#published) listener(e);
           break;
       }
     }

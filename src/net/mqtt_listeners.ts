@@ -21,8 +21,15 @@ import { MqttAuth } from "./mqtt_auth.ts";
 import { MqttService } from "./mqtt_service.ts";
 import { mqttRevocationTarget, revocationService } from "./revocation.ts";
 import { serveStreamListener } from "./stream_listener.ts";
-import { listenMqttTls, readListenerCredentials } from "./tls_listener.ts";
-import { listenMqttWebSocket } from "./websocket_listener.ts";
+import { sweeperService } from "./sweeper_service.ts";
+import { readListenerCredentials } from "./tls_listener.ts";
+import { startMqttSsl } from "./tls_path.ts";
+import { engineHandshakeConfig, secureWithEngine } from "./tls_engine.ts";
+import { tlsPathFor } from "../config/mod.ts";
+import {
+  listenMqttWebSocket,
+  serveMqttWebSocket,
+} from "./websocket_listener.ts";
 
 /** Key of the MQTT service in a {@link ServiceRegistry}. */
 const MQTT_SERVICE = "mqtt";
@@ -65,14 +72,23 @@ async function startService(
   const store = await credentialService(ctx);
   const revocation = await revocationService(ctx);
   const allowAnonymous = ctx.config.mqtt.allowAnonymous;
+  const sessionExpiryMs = ctx.config.mqtt.sessionExpiryMs;
   const started: { service?: MqttService } = {};
   const auth = new MqttAuth(store, {
     allowAnonymous,
+    peerCertAsUsername: ctx.config.mqtt.peerCertAsUsername,
     isLive: (id) => started.service?.broker.hasConnection(id) ?? true,
   });
   const service = await MqttService.start(logger, {
     dataDir: ctx.config.dataDir,
-    broker: { auth, allowAnonymous },
+    broker: {
+      auth,
+      allowAnonymous,
+      ...(sessionExpiryMs === undefined
+        ? {}
+        : { limits: { persistentSessionExpiry: sessionExpiryMs / 1000 } }),
+    },
+    sweeper: await sweeperService(ctx),
   });
   started.service = service;
   revocation.register(mqttRevocationTarget(service, auth));
@@ -114,7 +130,10 @@ export const mqttTcpFactory: ListenerFactory = async (cfg, ctx) => {
 };
 
 /**
- * MQTT over TLS on `Deno.listenTls` (`LISTENER_SSL_*` / `MQTT_SSL_*`, 8883).
+ * MQTT over TLS (`LISTENER_SSL_*` / `MQTT_SSL_*`, 8883), on the engine
+ * `tls_path.ts` chooses: postern's own TLS engine for TLS-PSK, OCSP
+ * stapling or `tls_engine = postern`; `node:tls` with client certificates
+ * for `verify_peer`; else `Deno.listenTls`.
  *
  * @example
  * ```ts
@@ -124,15 +143,8 @@ export const mqttTcpFactory: ListenerFactory = async (cfg, ctx) => {
  * const factory: ListenerFactory = mqttTlsFactory;
  * ```
  */
-export const mqttTlsFactory: ListenerFactory = async (cfg, ctx) => {
-  const credentials = await readListenerCredentials(ctx.config, cfg);
-  const service = await mqttService(ctx);
-  return listenMqttTls(cfg, {
-    driver: service.driver,
-    logger: ctx.logger,
-    credentials,
-  });
-};
+export const mqttTlsFactory: ListenerFactory = async (cfg, ctx) =>
+  await startMqttSsl(cfg, ctx, (await mqttService(ctx)).driver);
 
 /**
  * MQTT over WebSocket (`LISTENER_WS_*`, 8084, path `/mqtt`).
@@ -147,14 +159,17 @@ export const mqttTlsFactory: ListenerFactory = async (cfg, ctx) => {
  */
 export const mqttWsFactory: ListenerFactory = async (cfg, ctx) => {
   const service = await mqttService(ctx);
-  return listenMqttWebSocket(cfg, {
+  const socket = Deno.listen({ hostname: cfg.host, port: cfg.port });
+  return serveMqttWebSocket(socket, cfg, {
     driver: service.driver,
     logger: ctx.logger,
   });
 };
 
 /**
- * MQTT over secure WebSocket (`LISTENER_WSS_*`, 8085, path `/mqtt`).
+ * MQTT over secure WebSocket (`LISTENER_WSS_*`, 8085, path `/mqtt`): on
+ * `Deno.serve`, or with `ssl_options.tls_engine = postern` on postern's own
+ * TLS engine and WebSocket server (which read a PROXY header first).
  *
  * @example
  * ```ts
@@ -165,6 +180,33 @@ export const mqttWsFactory: ListenerFactory = async (cfg, ctx) => {
  * ```
  */
 export const mqttWssFactory: ListenerFactory = async (cfg, ctx) => {
+  const path = tlsPathFor(ctx.config, cfg);
+  ctx.logger.info("tls.path", { engine: path.engine, reason: path.reason });
+  if (path.engine === "postern") {
+    // own TLS engine + own WebSocket server: works behind a PROXY header
+    const service = await mqttService(ctx);
+    const handshake = await engineHandshakeConfig(ctx.config, cfg, {
+      store: await credentialService(ctx),
+      logger: ctx.logger,
+    });
+    const timeoutMs = cfg.tls?.handshakeTimeoutMs ?? 15_000;
+    const logger = ctx.logger;
+    return serveMqttWebSocket(
+      Deno.listen({ hostname: cfg.host, port: cfg.port }),
+      cfg,
+      {
+        driver: service.driver,
+        logger,
+        secure: (stream, remoteAddress) =>
+          secureWithEngine(stream, {
+            handshake,
+            timeoutMs,
+            logger,
+            remoteAddress,
+          }),
+      },
+    );
+  }
   const credentials = await readListenerCredentials(ctx.config, cfg);
   const service = await mqttService(ctx);
   return listenMqttWebSocket(cfg, {

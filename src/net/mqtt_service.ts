@@ -5,6 +5,10 @@
  * serves its connections through the same service, so a client on one
  * transport receives what a client on another publishes.
  *
+ * Keep-alive and session expiry run on a {@link SweeperService} (the
+ * server's one sweeper when given, else one of the service's own), as the
+ * kinds `mqtt/keep_alive` and `mqtt/session_expiry`.
+ *
  * Start: open the store, load it, `broker.restore(snapshot)`. Close: end
  * every connection (wills are published), hand the last changes to the
  * store, wait until they are written, close the store.
@@ -17,6 +21,7 @@ import type { SessionStore } from "../mqtt/broker/mod.ts";
 import { KvSessionStore } from "../mqtt/kv_session_store.ts";
 import type { Logger } from "../log/mod.ts";
 import { MqttDriver, type MqttDriverOptions } from "./mqtt_driver.ts";
+import { SweeperService } from "./sweeper_service.ts";
 
 /**
  * Options of {@link MqttService.start}.
@@ -37,6 +42,12 @@ export interface MqttServiceOptions {
   driver?: Omit<MqttDriverOptions, "logger">;
   /** Clock in ms (default `Date.now`). */
   clock?: () => number;
+  /** The sweeper to run keep-alive and session expiry on (default: own). */
+  sweeper?: SweeperService;
+  /** Interval of the keep-alive sweep, ms (default 1000). */
+  keepAliveSweepMs?: number;
+  /** Interval of the session-expiry sweep, ms (default 1000). */
+  sessionSweepMs?: number;
 }
 
 /**
@@ -61,6 +72,9 @@ export class MqttService {
   readonly #store: KvSessionStore | undefined;
   readonly #clock: () => number;
   readonly #logger: Logger;
+  readonly #sweeper: SweeperService;
+  readonly #ownSweeper: boolean;
+  readonly #sweepNames: string[];
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -69,13 +83,28 @@ export class MqttService {
       driver: MqttDriver;
       store: KvSessionStore | undefined;
     },
-    options: { clock: () => number; logger: Logger },
+    options: {
+      clock: () => number;
+      logger: Logger;
+      options: MqttServiceOptions;
+    },
   ) {
     this.broker = parts.broker;
     this.driver = parts.driver;
     this.#store = parts.store;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    const given = options.options.sweeper;
+    this.#ownSweeper = given === undefined;
+    this.#sweeper = given ??
+      new SweeperService(options.logger, options.clock);
+    const targets = this.broker.sweepTargets({
+      keepAliveMs: options.options.keepAliveSweepMs ?? 1000,
+      sessionsMs: options.options.sessionSweepMs ?? 1000,
+      afterSweep: () => this.driver.pump(),
+    });
+    for (const t of targets) this.#sweeper.register(t);
+    this.#sweepNames = targets.map((t) => t.name);
   }
 
   /**
@@ -136,6 +165,8 @@ export class MqttService {
   /** Ends every connection, writes pending state and closes the store. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      for (const name of this.#sweepNames) this.#sweeper.unregister(name);
+      if (this.#ownSweeper) await this.#sweeper.close();
       this.driver.close();
       const store = this.#store;
       if (store === undefined) return;

@@ -23,6 +23,7 @@ import type { Listener } from "../server.ts";
 import { Admission } from "./admission.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { MqttDriver, MqttTransport } from "./mqtt_driver.ts";
+import type { PeerIdentity } from "../mqtt/broker/mod.ts";
 import {
   type ProxyDecoded,
   type ProxyEndpoint,
@@ -53,6 +54,46 @@ export interface StreamListenerOptions {
    * comes before any handshake).
    */
   prepare?: (conn: Deno.Conn) => Promise<ByteStream | undefined>;
+  /**
+   * Secures a connection after its PROXY header, if any: postern's own TLS
+   * engine reads the raw TCP bytes, so unlike `prepare` it works behind a
+   * proxy. `remoteAddress` is the client (from the header when there is
+   * one). `undefined` drops the connection; the identity it returns is
+   * handed to the broker.
+   */
+  secure?: (
+    stream: ByteStream,
+    remoteAddress: string,
+  ) => Promise<SecuredStream | undefined>;
+  /**
+   * An application handshake on the stream after the PROXY header and
+   * `prepare`/`secure` (the WebSocket upgrade); `undefined` or a rejection
+   * drops the connection. `remoteAddress` is the client (from the header
+   * when there is one).
+   */
+  handshake?: (
+    stream: ByteStream,
+    remoteAddress: string,
+  ) => Promise<ByteStream | undefined>;
+}
+
+/**
+ * A connection after {@link StreamListenerOptions.secure}.
+ *
+ * @example
+ * ```ts
+ * import type { SecuredStream } from "./stream_listener.ts";
+ *
+ * function subject(s: SecuredStream): string | undefined {
+ *   return s.identity?.username;
+ * }
+ * ```
+ */
+export interface SecuredStream {
+  /** The application stream. */
+  readonly stream: ByteStream;
+  /** What the transport proved about the client. */
+  readonly identity?: PeerIdentity;
 }
 
 /**
@@ -131,11 +172,24 @@ export function serveStreamListener(
       } else {
         stream = await prepare(conn);
       }
+      let identity: PeerIdentity | undefined;
+      if (stream !== undefined && options.secure !== undefined && !closed) {
+        const secured = await options.secure(stream, remoteAddress);
+        stream = secured?.stream;
+        identity = secured?.identity;
+      }
+      if (stream !== undefined && options.handshake !== undefined && !closed) {
+        stream = await options.handshake(stream, remoteAddress);
+      }
       if (stream === undefined || closed) {
         closeQuietly(conn);
         return;
       }
-      await driver.serve(stream, { remoteAddress, transport });
+      await driver.serve(stream, {
+        remoteAddress,
+        transport,
+        ...(identity === undefined ? {} : { identity }),
+      });
     } catch (err) {
       logger.debug("connection.failed", { remote: remoteAddress, error: err });
       closeQuietly(conn);

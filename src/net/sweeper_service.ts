@@ -46,6 +46,11 @@ export class SweeperService {
     this.#arm();
   }
 
+  /** Sessions removed so far, by target name. */
+  totals(): Record<string, number> {
+    return this.#sweeper.totals();
+  }
+
   /** Removes a session table. */
   unregister(name: string): void {
     this.#sweeper.unregister(name);
@@ -66,11 +71,13 @@ export class SweeperService {
             error: r.error,
           });
         } else {
-          this.#logger.info("sweep.done", {
+          const fields = {
             target: r.target,
             removed: r.removed,
             removedTotal: r.removedTotal,
-          });
+          };
+          if (r.removed > 0) this.#logger.info("sweep.done", fields);
+          else this.#logger.debug("sweep.done", fields);
         }
       }
       this.#arm();

@@ -24,7 +24,18 @@
  *   handshake itself; Deno has no server-side `startTls` to upgrade a plain
  *   connection after reading the header. `config check` and `serve` report
  *   the combination as a configuration error; terminate TLS at the proxy and
- *   point it at a `tcp` listener instead.
+ *   point it at a `tcp` listener instead (or use `verify_peer`, served by
+ *   `node:tls`, or postern's own TLS engine, which both read it);
+ * - hot reload ({@link RebindingTlsListener}): `Deno.listenTls` cannot
+ *   change its certificate, so the listener is bound with `reusePort` and a
+ *   reload binds a second socket on the same address with the new
+ *   certificate, then closes the old socket after a grace second.
+ *   Established connections are not touched (see the class for the
+ *   details of the hand-over).
+ *   `reusePort` works on Linux only: elsewhere the second bind fails, the
+ *   reload is refused with `tls.reload_failed` and a restart is needed.
+ *   With `reusePort`, a second process of the same user may bind the same
+ *   port too;
  *
  * @module
  */
@@ -41,6 +52,7 @@ import {
 } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Listener } from "../server.ts";
+import type { CredentialReloader } from "./credential_reloader.ts";
 import type { MqttDriver } from "./mqtt_driver.ts";
 import { serveStreamListener } from "./stream_listener.ts";
 
@@ -163,6 +175,10 @@ export interface MqttTlsListenerOptions {
   logger: Logger;
   /** Server chain and decrypted key. */
   credentials: Pick<TlsCredentials, "chainPem" | "keyPem">;
+  /** Follows the credential files: each reload rebinds the socket. */
+  reloader?: CredentialReloader<TlsCredentials>;
+  /** How long a replaced socket is still accepted from, ms (default 1 s). */
+  rebindGraceMs?: number;
 }
 
 /**
@@ -211,19 +227,249 @@ export function listenMqttTls(
     );
   }
   warnUnsupportedTlsOptions(cfg, logger);
-  const socket = Deno.listenTls({
-    hostname: cfg.host,
-    port: cfg.port,
-    cert: credentials.chainPem,
-    key: credentials.keyPem,
+  const reloader = options.reloader;
+  const socket = reloader === undefined
+    ? Deno.listenTls({
+      hostname: cfg.host,
+      port: cfg.port,
+      cert: credentials.chainPem,
+      key: credentials.keyPem,
+    })
+    : new RebindingTlsListener({
+      hostname: cfg.host,
+      port: cfg.port,
+      cert: credentials.chainPem,
+      key: credentials.keyPem,
+      ...(options.rebindGraceMs === undefined
+        ? {}
+        : { graceMs: options.rebindGraceMs }),
+    });
+  const unsubscribe = reloader?.onReload((creds) => {
+    try {
+      (socket as RebindingTlsListener).rebind({
+        cert: creds.chainPem,
+        key: creds.keyPem,
+      });
+    } catch (err) {
+      logger.warn("tls.reload_failed", {
+        listener: `${cfg.family}/${cfg.name}`,
+        error: err instanceof Error ? err.message : String(err),
+        kept: "the socket and certificate in force",
+      });
+    }
   });
   const timeoutMs = cfg.tls?.handshakeTimeoutMs ?? 15_000;
-  return serveStreamListener(socket, cfg, {
+  const listener = serveStreamListener(socket, cfg, {
     driver,
     transport: "tls",
     logger,
     prepare: (conn) => handshake(conn as Deno.TlsConn, { timeoutMs, logger }),
   });
+  if (unsubscribe === undefined) return listener;
+  return {
+    ...listener,
+    close() {
+      unsubscribe();
+      return listener.close();
+    },
+  };
+}
+
+/**
+ * A `Deno.listenTls` socket whose certificate can be replaced: bound with
+ * `reusePort`, {@link RebindingTlsListener.rebind} binds a new socket on
+ * the same address with the new certificate; the old socket keeps being
+ * accepted from for `graceMs` (the kernel spreads new connections over both
+ * meanwhile, and those it gave the old one get the old certificate), then
+ * is closed. Every socket is accepted from continuously into one queue, so
+ * the old socket's accept queue is empty when it closes; a client that
+ * lands in it at that instant is reset (Linux 5.14+ migrates it instead
+ * with `net.ipv4.tcp_migrate_req = 1`). Linux only: elsewhere `rebind`
+ * throws `AddrInUse` and the old socket stays.
+ *
+ * @example
+ * ```ts
+ * import { RebindingTlsListener } from "./tls_listener.ts";
+ * import { certsCommand } from "../../cli/certs.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await certsCommand(["init", "--dir", dir]);
+ * const cert = await Deno.readTextFile(`${dir}/serverChain.pem`);
+ * const key = await Deno.readTextFile(`${dir}/server_key.pem`);
+ * const listener = new RebindingTlsListener({ hostname: "127.0.0.1", port: 0, cert, key, graceMs: 10 });
+ * const port = listener.addr.port;
+ * if (Deno.build.os === "linux") {
+ *   listener.rebind({ cert, key });
+ *   assert.equal(listener.addr.port, port);
+ * }
+ * listener.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class RebindingTlsListener implements Deno.TlsListener {
+  #current: Deno.TlsListener;
+  readonly #sockets = new Set<Deno.TlsListener>();
+  readonly #queue: Deno.TlsConn[] = [];
+  #wake: (() => void) | undefined;
+  readonly #hostname: string;
+  readonly #port: number;
+  readonly #graceMs: number;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #closed = false;
+
+  /**
+   * @param options Address, certificate chain and key (PEM), and `graceMs`
+   *   (how long a replaced socket is still accepted from; default 1 s).
+   */
+  constructor(
+    options: {
+      hostname: string;
+      port: number;
+      cert: string;
+      key: string;
+      graceMs?: number;
+    },
+  ) {
+    const { hostname, cert, key } = options;
+    // Linux may give a port-0 bind with SO_REUSEPORT a port another
+    // SO_REUSEPORT socket of the same user holds: take a free port without it.
+    let port = options.port;
+    if (port === 0) {
+      const probe = Deno.listen({ hostname, port: 0 });
+      port = probe.addr.port;
+      probe.close();
+    }
+    this.#current = Deno.listenTls({
+      hostname,
+      port,
+      cert,
+      key,
+      reusePort: true,
+    });
+    this.#hostname = hostname;
+    this.#port = this.#current.addr.port;
+    this.#graceMs = options.graceMs ?? 1_000;
+    this.#pump(this.#current);
+  }
+
+  /** The bound address. */
+  get addr(): Deno.NetAddr {
+    return this.#current.addr;
+  }
+
+  /**
+   * Serves new connections with a new certificate; throws (and keeps the
+   * old socket) when it cannot bind or the certificate is refused.
+   *
+   * @param credentials Chain and key, PEM.
+   */
+  rebind(credentials: { cert: string; key: string }): void {
+    if (this.#closed) return;
+    const next = Deno.listenTls({
+      hostname: this.#hostname,
+      port: this.#port,
+      ...credentials,
+      reusePort: true,
+    });
+    const old = this.#current;
+    this.#current = next;
+    this.#pump(next);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#closeSocket(old);
+    }, this.#graceMs);
+    this.#timers.add(timer);
+  }
+
+  #pump(socket: Deno.TlsListener): void {
+    this.#sockets.add(socket);
+    (async () => {
+      for (;;) {
+        let conn: Deno.TlsConn;
+        try {
+          conn = await socket.accept();
+        } catch {
+          this.#sockets.delete(socket);
+          if (this.#sockets.size === 0) this.#notify();
+          return;
+        }
+        if (this.#closed) {
+          conn.close();
+          continue;
+        }
+        this.#queue.push(conn);
+        this.#notify();
+      }
+    })();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #closeSocket(socket: Deno.TlsListener): void {
+    try {
+      socket.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** The next connection, from any of the sockets. */
+  async accept(): Promise<Deno.TlsConn> {
+    for (;;) {
+      const conn = this.#queue.shift();
+      if (conn !== undefined) return conn;
+      if (this.#closed || this.#sockets.size === 0) {
+        throw new Deno.errors.BadResource("The listener is closed");
+      }
+      await new Promise<void>((r) => (this.#wake = r));
+    }
+  }
+
+  /** Closes every socket; a pending `accept` rejects. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    for (const s of [...this.#sockets]) this.#closeSocket(s);
+    for (const c of this.#queue.splice(0)) {
+      try {
+        c.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    this.#notify();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterableIterator<Deno.TlsConn> {
+    for (;;) {
+      try {
+        yield await this.accept();
+      } catch {
+        return;
+      }
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Keeps the event loop alive while accepting (the default). */
+  ref(): void {
+    for (const s of this.#sockets) s.ref();
+  }
+
+  /** Lets the event loop finish while accepting. */
+  unref(): void {
+    for (const s of this.#sockets) s.unref();
+  }
 }
 
 /**

@@ -213,6 +213,12 @@ export interface DtlsConnectOptions {
   readonly mtu?: number;
   /** Give up the handshake after this many ms; default 30 000. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Offer RFC 9146 connection IDs: the CID this client wants to receive,
+   * usually empty (it sends the server's CID and may then change address,
+   * see {@link DtlsClientConnection.rebind}).
+   */
+  readonly connectionId?: Uint8Array;
 }
 
 /**
@@ -226,6 +232,13 @@ export interface DtlsConnectOptions {
  */
 export interface DtlsClientConnection {
   readonly session: EstablishedSession;
+  /** The local UDP port now in use. */
+  readonly localPort: number;
+  /**
+   * Moves to a new local UDP port, as a NAT rebinding would, keeping the
+   * association: the server follows when connection IDs were negotiated.
+   */
+  rebind(): void;
   send(data: Uint8Array): Promise<void>;
   /** The next application data, or `null` once closed. */
   read(): Promise<Uint8Array | null>;
@@ -249,11 +262,13 @@ export interface DtlsClientConnection {
 export async function connectDtls(
   options: DtlsConnectOptions,
 ): Promise<DtlsClientConnection> {
-  const socket = Deno.listenDatagram({
-    transport: "udp",
-    hostname: options.hostname.includes(":") ? "::" : "0.0.0.0",
-    port: 0,
-  });
+  const bind = () =>
+    Deno.listenDatagram({
+      transport: "udp",
+      hostname: options.hostname.includes(":") ? "::" : "0.0.0.0",
+      port: 0,
+    });
+  let socket = bind();
   const remote: Deno.NetAddr = {
     transport: "udp",
     hostname: options.hostname,
@@ -263,6 +278,9 @@ export async function connectDtls(
     role: "client",
     client: options.client,
     ...(options.mtu === undefined ? {} : { mtu: options.mtu }),
+    ...(options.connectionId === undefined
+      ? {}
+      : { connectionId: options.connectionId }),
   });
   const inbox: (Uint8Array | null)[] = [];
   const waiters: ((v: Uint8Array | null) => void)[] = [];
@@ -321,17 +339,19 @@ export async function connectDtls(
     while (waiters.length > 0) deliver(null);
   }
 
-  const loop = (async () => {
+  const receive = async (own: Deno.DatagramConn) => {
     try {
       for (;;) {
-        const [data] = await socket.receive();
+        const [data] = await own.receive();
         await assoc.handleInput(Date.now(), data);
         flush();
       }
     } catch {
       // socket closed
     }
-  })();
+  };
+  const loops = [receive(socket)];
+  const loop = () => Promise.all(loops);
   const limit = setTimeout(() => {
     settle?.(new Error("DTLS handshake timed out"));
     shutdown();
@@ -342,7 +362,7 @@ export async function connectDtls(
     await established;
   } catch (err) {
     shutdown();
-    await loop;
+    await loop();
     throw err;
   } finally {
     clearTimeout(limit);
@@ -350,6 +370,16 @@ export async function connectDtls(
   settle = undefined;
   return {
     session: assoc.session!,
+    get localPort() {
+      return (socket.addr as Deno.NetAddr).port;
+    },
+    rebind() {
+      if (done) return;
+      const old = socket;
+      socket = bind();
+      loops.push(receive(socket));
+      old.close();
+    },
     send(data) {
       assoc.send(data);
       flush();
@@ -367,7 +397,7 @@ export async function connectDtls(
         flush();
       }
       shutdown();
-      await loop;
+      await loop();
     },
   };
 }

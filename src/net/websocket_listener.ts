@@ -1,6 +1,10 @@
 /**
- * MQTT over WebSocket and secure WebSocket on `Deno.serve`
- * (`LISTENER_WS_*`, 8084, and `LISTENER_WSS_*`, 8085).
+ * MQTT over WebSocket (`LISTENER_WS_*`, 8084) on postern's own WebSocket
+ * server over TCP ({@link serveMqttWebSocket}: `websocket_server.ts` through
+ * the stream listener, so `proxy_protocol` works), and over secure WebSocket
+ * (`LISTENER_WSS_*`, 8085) on `Deno.serve` ({@link listenMqttWebSocket}),
+ * or, with `ssl_options.tls_engine = postern`, on postern's TLS engine and
+ * its own WebSocket server (PROXY protocol too). They behave alike:
  *
  * - One HTTP path (`path`, default `/mqtt`) upgrades; any other path gets
  *   404, and a request to the path that is not a WebSocket upgrade gets 400.
@@ -8,13 +12,21 @@
  *   that offers neither is still served, without a subprotocol.
  * - MQTT travels in binary messages; a text message closes the connection
  *   (1003, [MQTT-6.0.0-1]).
- * - Backpressure: a write waits while the socket's `bufferedAmount` is above
- *   a bound, so the driver's watermarks apply as on TCP.
- * - `max_connections` and `access_rules` refuse an upgrade with 503 / 403.
- * - `proxy_protocol`: not supported. `Deno.serve` owns the socket and hands
- *   postern parsed requests, never the bytes before them, so a PROXY header
- *   cannot be read. `config check` and `serve` report the combination as a
- *   configuration error, and this function refuses it.
+ * - Backpressure: on the own server a write returns when the socket took
+ *   the frame; on `Deno.serve` it waits while `bufferedAmount` is above a
+ *   bound. Either way the driver's watermarks apply as on TCP.
+ * - `max_connections` and `access_rules`: the own server closes a refused
+ *   connection at accept, as `tcp` does; `Deno.serve` answers 503.
+ * - The own server answers a malformed or wrong request (bad path, method,
+ *   version, key) with its HTTP status, closes a client that sends no
+ *   request within 10 s, and closes with 1002/1007/1009 on a protocol
+ *   violation, a bad text or close payload, or a message over 1 MiB.
+ * - `proxy_protocol`: read before TLS and the HTTP request on the own server
+ *   (the client address from the header is what access rules, logs and the
+ *   broker see). Not on `Deno.serve`, which owns the socket and hands
+ *   postern parsed requests, never the bytes before them: `config check` and
+ *   `serve` report it as a configuration error there, and
+ *   {@link listenMqttWebSocket} refuses it.
  *
  * @module
  */
@@ -24,7 +36,14 @@ import type { Logger } from "../log/mod.ts";
 import type { Listener } from "../server.ts";
 import { Admission } from "./admission.ts";
 import type { ByteStream } from "./byte_stream.ts";
+import { ReceiveQueue } from "./receive_queue.ts";
 import type { MqttDriver } from "./mqtt_driver.ts";
+import {
+  serveStreamListener,
+  type StreamListenerOptions,
+} from "./stream_listener.ts";
+import { WebSocketError } from "./websocket_codec.ts";
+import { acceptWebSocket } from "./websocket_server.ts";
 
 const PROXY_REASON =
   "Deno.serve owns the socket and gives no bytes before the HTTP request";
@@ -59,11 +78,7 @@ const SUBPROTOCOLS = ["mqtt", "mqttv3.1"];
 export class WebSocketByteStream implements ByteStream {
   readonly #ws: WebSocket;
   readonly #maxBuffered: number;
-  readonly #chunks: Uint8Array[] = [];
-  #head = 0;
-  #offset = 0;
-  #ended = false;
-  #wake: (() => void) | undefined;
+  readonly #received = new ReceiveQueue();
 
   /**
    * @param ws A server-side WebSocket (open or opening).
@@ -84,43 +99,19 @@ export class WebSocketByteStream implements ByteStream {
         }
         return;
       }
-      this.#chunks.push(new Uint8Array(e.data as ArrayBuffer));
-      this.#notify();
+      this.#received.push(new Uint8Array(e.data as ArrayBuffer));
     };
     ws.onclose = () => this.#end();
     ws.onerror = () => this.#end();
   }
 
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
   #end(): void {
-    this.#ended = true;
-    this.#notify();
+    this.#received.end();
   }
 
   /** Reads received bytes into `buffer`; `null` once the socket closed. */
-  async read(buffer: Uint8Array): Promise<number | null> {
-    while (this.#head >= this.#chunks.length) {
-      if (this.#ended) return null;
-      await new Promise<void>((r) => (this.#wake = r));
-    }
-    const chunk = this.#chunks[this.#head] as Uint8Array;
-    const n = Math.min(buffer.length, chunk.length - this.#offset);
-    buffer.set(chunk.subarray(this.#offset, this.#offset + n));
-    this.#offset += n;
-    if (this.#offset === chunk.length) {
-      this.#offset = 0;
-      this.#head++;
-      if (this.#head === this.#chunks.length) {
-        this.#chunks.length = 0;
-        this.#head = 0;
-      }
-    }
-    return n;
+  read(buffer: Uint8Array): Promise<number | null> {
+    return this.#received.read(buffer);
   }
 
   /** Sends `data` as one binary message, then waits while the socket is backed up. */
@@ -290,4 +281,76 @@ export function listenMqttWebSocket(
       await server.shutdown();
     },
   };
+}
+
+/** How long a client may take to send its HTTP upgrade request, ms. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * Serves MQTT over WebSocket on a bound TCP listener with postern's own
+ * WebSocket server: PROXY header (when `proxy_protocol` is on), access
+ * rules and `max_connections` as on `tcp`, then the HTTP upgrade on `path`.
+ * With `secure` (postern's TLS engine, `tls_engine.ts`) it is secure
+ * WebSocket: TLS runs after the PROXY header and before the upgrade.
+ *
+ * @param socket A bound `Deno.listen` socket.
+ * @param cfg The `ws` or `wss` listener (path, limits, PROXY protocol).
+ * @param options Driver, logger, and `secure` for `wss`.
+ * @returns The running listener.
+ *
+ * @example
+ * ```ts
+ * import { serveMqttWebSocket } from "./websocket_listener.ts";
+ * import { MqttDriver } from "./mqtt_driver.ts";
+ * import { Broker } from "../mqtt/broker/mod.ts";
+ * import { defaultListener } from "../config/mod.ts";
+ * import { Logger } from "../log/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const driver = new MqttDriver(new Broker({ sysInterval: 0 }));
+ * const listener = serveMqttWebSocket(
+ *   Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+ *   defaultListener("ws", "default"),
+ *   { driver, logger: new Logger({ sink: () => {} }) },
+ * );
+ * const res = await fetch(`http://127.0.0.1:${listener.address.port}/other`);
+ * await res.body?.cancel();
+ * assert.equal(res.status, 404);
+ * await listener.close();
+ * driver.close();
+ * ```
+ */
+export function serveMqttWebSocket(
+  socket: Deno.Listener,
+  cfg: ListenerConfig,
+  options: Omit<MqttWebSocketListenerOptions, "credentials"> & {
+    secure?: StreamListenerOptions["secure"];
+  },
+): Listener {
+  const { driver, logger, secure } = options;
+  const path = cfg.path ?? "/mqtt";
+  return serveStreamListener(socket, cfg, {
+    driver,
+    transport: secure === undefined ? "ws" : "wss",
+    logger,
+    ...(secure === undefined ? {} : { secure }),
+    handshake: async (stream, remote) => {
+      try {
+        const ws = await acceptWebSocket(stream, {
+          path,
+          subprotocols: SUBPROTOCOLS,
+          timeoutMs: HANDSHAKE_TIMEOUT_MS,
+        });
+        return ws.stream;
+      } catch (err) {
+        if (!(err instanceof WebSocketError)) throw err;
+        logger.debug("websocket.upgrade_failed", {
+          remote,
+          status: err.status,
+          error: err.message,
+        });
+        return undefined;
+      }
+    },
+  });
 }

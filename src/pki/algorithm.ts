@@ -157,8 +157,26 @@ function expectNullOrAbsent(el: DerElement | undefined, what: string): void {
   }
 }
 
-/** Reads a HashAlgorithm ::= AlgorithmIdentifier; undefined when unknown. */
-function readHash(r: DerReader, what: string): HashAlgorithm | undefined {
+/**
+ * Reads a HashAlgorithm ::= AlgorithmIdentifier (parameters NULL or
+ * absent); `undefined` for a hash postern does not know.
+ *
+ * @throws {DecodeError} on malformed DER or non-NULL parameters.
+ *
+ * @example
+ * ```ts
+ * import { encodeHashAlgorithm, readHash } from "./algorithm.ts";
+ * import { DerReader } from "./asn1/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = new DerReader(encodeHashAlgorithm("SHA-1"));
+ * assert.equal(readHash(r, "hashAlgorithm"), "SHA-1");
+ * ```
+ */
+export function readHash(
+  r: DerReader,
+  what: string,
+): HashAlgorithm | undefined {
   const seq = r.sequence(what);
   const oid = seq.oid(`${what}.algorithm`);
   expectNullOrAbsent(
@@ -273,6 +291,25 @@ export function encodeSignatureAlgorithm(scheme: SignatureScheme): Uint8Array {
       ]);
     }
   }
+}
+
+/**
+ * Encodes a hash AlgorithmIdentifier with NULL parameters, as OpenSSL
+ * writes it (RFC 5754 §2 allows both forms).
+ *
+ * @example
+ * ```ts
+ * import { encodeHashAlgorithm } from "./algorithm.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(
+ *   encodeHashAlgorithm("SHA-1"),
+ *   new Uint8Array([0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00]),
+ * );
+ * ```
+ */
+export function encodeHashAlgorithm(hash: HashAlgorithm): Uint8Array {
+  return derSequence([derOid(HASH_OIDS[hash]), derNull()]);
 }
 
 /**

@@ -274,16 +274,36 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function readReason(ext: Extension, offset: number): CrlReason {
-  const r = new DerReader(ext.value, offset);
+/**
+ * Reads a `CRLReason ::= ENUMERATED` (RFC 5280 §5.3.1), as CRL entries and
+ * OCSP RevokedInfo (RFC 6960 §4.2.1) carry it.
+ *
+ * @throws {DecodeError} for another tag or an unknown reason code.
+ *
+ * @example
+ * ```ts
+ * import { readCrlReason } from "./crl.ts";
+ * import { DerReader } from "./asn1/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(readCrlReason(new DerReader(new Uint8Array([0x0a, 0x01, 0x01]))), "keyCompromise");
+ * ```
+ */
+export function readCrlReason(r: DerReader): CrlReason {
   const el = r.read(Tag.ENUMERATED, "CRLReason");
-  r.expectEnd("CRLReason");
   const v = el.value;
   // A DER ENUMERATED of 0..10 is one octet.
   const reason = v.length === 1 ? CRL_REASONS[v[0] as number] : undefined;
   if (!reason) {
     throw new DecodeError("CRLReason", el.valueOffset, "unknown reason code");
   }
+  return reason;
+}
+
+function readReason(ext: Extension, offset: number): CrlReason {
+  const r = new DerReader(ext.value, offset);
+  const reason = readCrlReason(r);
+  r.expectEnd("CRLReason");
   return reason;
 }
 

@@ -1,5 +1,5 @@
 /**
- * PKI toolkit: ASN.1 DER, PEM, X.509 parsing and path validation, CRLs,
+ * PKI toolkit: ASN.1 DER, PEM, X.509 parsing and path validation, CRLs, OCSP,
  * private keys (plain and encrypted), PKCS#12 keystores and certificate
  * issuing.
  *
@@ -46,3 +46,22 @@ export {
   signatureAlgorithmName,
 } from "./algorithm.ts";
 export { type Pkcs12Contents, readPkcs12 } from "./pkcs12.ts";
+export {
+  type BasicOcspResponse,
+  type CertId,
+  certIdFor,
+  type CertStatus,
+  decodeOcspResponse,
+  encodeCertId,
+  encodeOcspRequest,
+  OcspError,
+  type OcspErrorCode,
+  type OcspResponse,
+  OcspResponseStatus,
+  type OcspResponseStatusName,
+  type ResponderId,
+  type SingleResponse,
+  type VerifiedOcspStatus,
+  type VerifyOcspOptions,
+  verifyOcspResponse,
+} from "./ocsp.ts";

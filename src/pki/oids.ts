@@ -76,6 +76,11 @@ export const OID = {
   tlsFeature: "1.3.6.1.5.5.7.1.24",
   // Access methods and key purposes
   ocsp: "1.3.6.1.5.5.7.48.1",
+  // OCSP (RFC 6960 §4.2.1, §4.4.1, §4.2.2.2.1; RFC 8954)
+  ocspBasic: "1.3.6.1.5.5.7.48.1.1",
+  ocspNonce: "1.3.6.1.5.5.7.48.1.2",
+  ocspNoCheck: "1.3.6.1.5.5.7.48.1.5",
+  ocspSigning: "1.3.6.1.5.5.7.3.9",
   caIssuers: "1.3.6.1.5.5.7.48.2",
   serverAuth: "1.3.6.1.5.5.7.3.1",
   clientAuth: "1.3.6.1.5.5.7.3.2",

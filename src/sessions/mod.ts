@@ -4,6 +4,7 @@
  * @module
  */
 
+export { DeadlineIndex } from "./deadline_index.ts";
 export { IdleIndex } from "./idle_index.ts";
 export {
   SessionSweeper,

@@ -11,7 +11,11 @@
  * @module
  */
 
-/** A table of sessions the sweeper looks after. */
+/**
+ * A table of sessions the sweeper looks after. Kinds are told apart by name
+ * only (`dtls/<listener>`, `mqtt/keep_alive`, `mqtt/session_expiry`,
+ * `coap/observers`, ...): the sweeper knows nothing about protocols.
+ */
 export interface SweepTarget {
   /** Name for logs and counters, e.g. `dtls/default`. */
   readonly name: string;
@@ -93,6 +97,26 @@ export class SessionSweeper {
   /** Removes a target. */
   unregister(name: string): void {
     this.#entries.delete(name);
+  }
+
+  /**
+   * Sessions removed so far, by target name (registered targets only).
+   *
+   * @example
+   * ```ts
+   * import { SessionSweeper } from "./sweeper.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const sweeper = new SessionSweeper();
+   * sweeper.register({ name: "mqtt/keep_alive", intervalMs: 1000, sweep: () => 2 }, 0);
+   * sweeper.handleTimeout(1000);
+   * assert.deepEqual(sweeper.totals(), { "mqtt/keep_alive": 2 });
+   * ```
+   */
+  totals(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, e] of this.#entries) out[name] = e.removedTotal;
+    return out;
   }
 
   /** The earliest due sweep, or `undefined` with no targets. */

@@ -12,6 +12,7 @@
  * ClientHello (with cookie)    -------->
  *                                                 ServerHello
  *                                                Certificate*
+ *                                          CertificateStatus*
  *                                          ServerKeyExchange*
  *                                         CertificateRequest*
  *                              <--------      ServerHelloDone
@@ -158,6 +159,9 @@ export const HANDSHAKE_FLOWS = {
     },
     { message: HandshakeType.server_hello, optional: false },
     { message: HandshakeType.certificate, optional: false },
+    // RFC 6066 §8: only after a status_request the server acknowledged;
+    // the client machine checks that
+    { message: HandshakeType.certificate_status, optional: true },
     { message: HandshakeType.server_key_exchange, optional: false },
     { message: HandshakeType.certificate_request, optional: true },
     { message: HandshakeType.server_hello_done, optional: false },

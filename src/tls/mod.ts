@@ -38,3 +38,4 @@ export * from "./key_schedule.ts";
 export * from "./transcript.ts";
 export * from "./handshake_order.ts";
 export * from "./record_protection.ts";
+export * from "./session_cache.ts";

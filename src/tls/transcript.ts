@@ -26,7 +26,8 @@
  * @module
  */
 
-import { sha256, sha384 } from "@noble/hashes/sha2.js";
+import { sha384 } from "@noble/hashes/sha2.js";
+import { Sha256 } from "../crypto/sha256.ts";
 import { concatBytes } from "../bytes/mod.ts";
 import { HandshakeType } from "./handshake_type.ts";
 
@@ -40,7 +41,12 @@ interface Hasher {
 }
 
 function createHasher(alg: TranscriptHash): Hasher {
-  return alg === "SHA-384" ? sha384.create() : sha256.create();
+  return alg === "SHA-384" ? sha384.create() : new Sha256();
+}
+
+/** The digest so far, the hash left running. */
+function peek(h: Hasher): Uint8Array {
+  return h instanceof Sha256 ? h.peekDigest() : h.clone().digest();
 }
 
 /**
@@ -109,7 +115,7 @@ export class Transcript {
     if (
       type === HandshakeType.client_key_exchange && this.#hasher !== undefined
     ) {
-      this.#sessionHash = this.#hasher.clone().digest();
+      this.#sessionHash = peek(this.#hasher);
     }
   }
 
@@ -134,7 +140,7 @@ export class Transcript {
     this.#hasher = hasher;
     const last = this.#messages.at(-1);
     if (last?.[0] === HandshakeType.client_key_exchange) {
-      this.#sessionHash = hasher.clone().digest();
+      this.#sessionHash = peek(hasher);
     }
   }
 
@@ -148,7 +154,7 @@ export class Transcript {
     if (this.#hasher === undefined) {
       throw new TypeError("Cannot hash the transcript before setHash()");
     }
-    return this.#hasher.clone().digest();
+    return peek(this.#hasher);
   }
 
   /**

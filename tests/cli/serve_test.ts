@@ -31,6 +31,7 @@ function harness(env: Record<string, string>) {
 
 Deno.test("serveCommand() runs until stopped, prints hints for started listeners only, exits 0", async () => {
   const { logs, hints, controller, options } = harness({
+    LISTENER_TCP_ENABLED: "true",
     LISTENER_TCP_BIND_ADDRESS: "127.0.0.1",
     LISTENER_TCP_BIND_PORT: "0",
   });
@@ -65,7 +66,8 @@ Deno.test("serveCommand() runs until stopped, prints hints for started listeners
   assert.equal(hints.length, 1);
   assert.equal(
     hints[0],
-    `Connect with:\n  mosquitto_sub -h 127.0.0.1 -p ${port} -t '#' -v`,
+    `Connect with:\n  mosquitto_sub -h 127.0.0.1 -p ${port} -t '#' -v\n` +
+      `  mosquitto_pub -h 127.0.0.1 -p ${port} -t hello -m world`,
   );
 });
 
@@ -91,9 +93,14 @@ Deno.test("serveCommand() prints TLS and CoAP hints with the dev CA for the embe
   assert.deepEqual(hints[0]!.split("\n"), [
     "Connect with:",
     "  mosquitto_sub -h 127.0.0.1 -p 11883 -t '#' -v",
+    "  mosquitto_pub -h 127.0.0.1 -p 11883 -t hello -m world",
     "  mosquitto_sub -h 127.0.0.1 -p 18883 --cafile certs/ca.pem -t '#' -v",
+    "  mosquitto_pub -h 127.0.0.1 -p 18883 --cafile certs/ca.pem -t hello -m world",
     "  coap-client-openssl -m get coap://127.0.0.1:15683/.well-known/core",
-    "  openssl s_client -dtls1_2 -connect 127.0.0.1:15684 -CAfile certs/ca.pem -cipher ECDHE-ECDSA-AES128-CCM8",
+    "  coap-client-openssl -m post -e world coap://127.0.0.1:15683/ps/hello",
+    "  coap-client-openssl -m get -C certs/ca.pem coaps://127.0.0.1:15684/.well-known/core",
+    "  coap-client-openssl -m post -e world -C certs/ca.pem coaps://127.0.0.1:15684/ps/hello",
+    "TLS and DTLS use the development certificates in certs/ (CA certs/ca.pem): for development only, never in production.",
   ]);
 });
 
@@ -115,6 +122,7 @@ Deno.test("serveCommand() exits 1 when a listener cannot bind", async () => {
   const blocker = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const { logs, options } = harness({
+      LISTENER_TCP_ENABLED: "true",
       LISTENER_TCP_BIND_ADDRESS: "127.0.0.1",
       LISTENER_TCP_BIND_PORT: String(blocker.addr.port),
     });

@@ -98,9 +98,11 @@ function pair(
   router: Router,
   filters: ReturnType<typeof dropWhere>[] = [],
   seed = 1,
+  separateResponseAfterMs = 0,
 ) {
   const server = new CoapServer(router, {
     transmission: { random: () => 0 },
+    separateResponseAfterMs,
   });
   const client = new CoapClient({ transmission: { random: () => 0 } });
   const link = new LossyLink(clientCore(client), serverCore(server), {
@@ -185,6 +187,48 @@ Deno.test("server: async handler gets an empty ACK and a separate CON response",
   assert.deepEqual(
     link.trace.map((t) => `${t.from}${t.size}`),
     ["a13", "b4", "b13", "a4"],
+  );
+});
+
+Deno.test("server: an async handler that settles in time is piggybacked; a slow one gets an empty ACK at the deadline", async () => {
+  let release: (() => void) | undefined;
+  const router = new Router()
+    .add(
+      "GET",
+      "/quick",
+      () => Promise.resolve({ code: Code.CONTENT, payload: "q" }),
+    )
+    .add("GET", "/slow", () =>
+      new Promise((resolve) => {
+        release = () => resolve({ code: Code.CONTENT, payload: "s" });
+      }));
+  const { server, client, link } = pair(router, [], 1, 200);
+  client.request(0, "server", { method: "GET", path: "/quick" });
+  link.step(); // the request reaches the server at 10 ms
+  await Promise.resolve();
+  link.driveBounded(10);
+  assert.equal(client.pollEvent()?.type, "response");
+  // request, piggybacked response.
+  assert.deepEqual(link.trace.map((t) => t.from), ["a", "b"]);
+
+  const start = link.now;
+  client.request(start, "server", { method: "GET", path: "/slow" });
+  link.step();
+  assert.equal(server.nextTimeout(), start + 10 + 200);
+  link.driveUntil(() => link.trace.length === 4);
+  // the empty ACK leaves at the 200 ms deadline.
+  assert.deepEqual(link.trace.slice(2).map((t) => `${t.from}${t.size}`), [
+    "a13",
+    "b4",
+  ]);
+  release!();
+  await Promise.resolve();
+  link.driveBounded(10);
+  const slow = client.pollEvent();
+  assert.equal(
+    slow?.type === "response" &&
+      new TextDecoder().decode(slow.response.payload),
+    "s",
   );
 });
 

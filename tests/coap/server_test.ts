@@ -297,3 +297,94 @@ Deno.test("observe: a CON notification that times out removes the observer; Obse
   assert.equal(now, 10 + 62000);
   assert.equal(server.observerCount, 0);
 });
+
+Deno.test("server: every Block2 block carries the representation's ETag, which changes with it", () => {
+  let body = big;
+  const s = new CoapServer(
+    new Router().add(
+      "GET",
+      "/doc",
+      () => ({ code: Code.CONTENT, payload: body }),
+    ),
+    { blockSize: 1024 },
+  );
+  const etagOf = (num: number) => {
+    const r = ask(s, [...pathOptions("/doc"), {
+      number: OptionNumber.BLOCK2,
+      value: encodeBlock({ num, more: false, szx: 6 }),
+    }])!;
+    const tags = r.options.filter((o) => o.number === OptionNumber.ETAG);
+    assert.equal(tags.length, 1);
+    return [...tags[0]!.value].join(",");
+  };
+  const first = etagOf(0);
+  assert.equal(etagOf(1), first);
+  assert.equal(etagOf(2), first);
+  body = big.map((b) => b ^ 1);
+  assert.notEqual(etagOf(1), first);
+  // a response that fits one datagram has no Block2 and no ETag
+  const small = ask(s, pathOptions("/.well-known/core"))!;
+  assert.equal(
+    small.options.some((o) => o.number === OptionNumber.ETAG),
+    false,
+  );
+});
+
+Deno.test("server: the observer sweep probes idle observers with a CON and removes the silent ones; forgetPeer drops a peer's", () => {
+  const server = new CoapServer(router(), {
+    transmission: { random: () => 0 },
+  });
+  const register = (peer: string, mid: number) =>
+    server.handleDatagram(
+      0,
+      encodeMessage({
+        type: 0,
+        code: 1,
+        messageId: mid,
+        token: new Uint8Array([mid]),
+        options: [...pathOptions("/time"), uintOption(OptionNumber.OBSERVE, 0)],
+        payload: new Uint8Array(),
+      }),
+      peer,
+    );
+  register("alive", 1);
+  register("silent", 2);
+  register("gone", 3);
+  for (let o = server.pollTransmit(); o; o = server.pollTransmit());
+  assert.equal(server.observerCount, 3);
+  assert.equal(server.forgetPeer("gone"), 1);
+  assert.equal(server.observerCount, 2);
+
+  assert.equal(server.sweepObservers(10_000, 10_000), 0);
+  const probes = [];
+  for (let o = server.pollTransmit(); o; o = server.pollTransmit()) {
+    probes.push({ to: o.to, m: decodeMessage(o.bytes) });
+  }
+  assert.deepEqual(probes.map((p) => [p.to, p.m.type]).sort(), [
+    ["alive", 0],
+    ["silent", 0],
+  ]);
+  const alive = probes.find((p) => p.to === "alive")!;
+  server.handleDatagram(
+    10_100,
+    encodeMessage({
+      type: 2,
+      code: 0,
+      messageId: alive.m.messageId,
+      token: new Uint8Array(),
+      options: [],
+      payload: new Uint8Array(),
+    }),
+    "alive",
+  );
+  assert.equal(server.sweepObservers(20_000, 10_000), 1);
+  assert.equal(server.observerCount, 1);
+  const events = [];
+  for (let e = server.pollEvent(); e; e = server.pollEvent()) events.push(e);
+  assert.deepEqual(
+    events.filter((e) => e.type === "observer-removed").map((e) =>
+      e.type === "observer-removed" ? `${e.peer}:${e.reason}` : ""
+    ),
+    ["gone:closed", "silent:idle"],
+  );
+});

@@ -110,11 +110,31 @@ Deno.test("loadConfig() keeps the embedded default with only POSTERN_DATA_DIR an
   assert.equal(config.log.format, "json");
 });
 
+Deno.test("loadConfig() keeps the embedded default with only bind addresses and ports, and moves its listeners", () => {
+  const { config, errors } = loadConfig({
+    env: {
+      LISTENER_TCP_BIND_PORT: "11883",
+      LISTENER_SSL_BIND_PORT: "18883",
+      COAP_BIND_ADDRESS: "127.0.0.1",
+      COAP_DTLS_BIND_PORT: "15684",
+    },
+  });
+  assert.deepEqual(errors, []);
+  assert.equal(config.devCertificates, true);
+  const enabled = config.listeners.filter((l) => l.enabled);
+  assert.deepEqual(enabled.map((l) => [l.family, l.host, l.port]), [
+    ["tcp", "0.0.0.0", 11883],
+    ["ssl", "0.0.0.0", 18883],
+    ["coap", "127.0.0.1", 5683],
+    ["dtls", "0.0.0.0", 15684],
+  ]);
+});
+
 Deno.test("loadConfig() ends the embedded default once a variable of ours or a file is given", () => {
   for (
     const input of [
       { env: { LISTENER_TCP_ENABLED: "true" } },
-      { env: { COAP_DTLS_BIND_PORT: "5684" } },
+      { env: { TB_COAP_X509_DTLS_SESSION_INACTIVITY_TIMEOUT: "1000" } },
       { env: { PSK_AUTHENTICATION_ENABLED: "false" } },
       { env: { MQTT_SSL_ENABLED: "false" } },
       { env: { LISTENER_TCP_ENABLED: "not-a-bool" } },

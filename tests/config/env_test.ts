@@ -36,6 +36,7 @@ Deno.test("loadConfig() maps every SSL variable onto listeners.ssl.default", () 
       LISTENER_SSL_VERIFY: "verify_peer",
       LISTENER_SSL_FAIL_IF_NO_PEER_CERT: "true",
       MQTT_SSL_SKIP_VALIDITY_CHECK_FOR_CLIENT_CERT: "true",
+      LISTENER_SSL_TLS_ENGINE: "native",
     },
   });
   assert.deepEqual(errors, []);
@@ -62,6 +63,7 @@ Deno.test("loadConfig() maps every SSL variable onto listeners.ssl.default", () 
       skipValidityCheckForClientCert: true,
       ciphers: [],
       handshakeTimeoutMs: 15000,
+      tlsEngine: "native",
       enableCrlCheck: false,
       ocsp: undefined,
     },

@@ -35,6 +35,7 @@ const FULL = {
           versions: ["tlsv1.2"],
           ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES128-CCM8",
           handshake_timeout: "10s",
+          tls_engine: "postern",
           keystore: {
             type: "PKCS12",
             file: "s.p12",
@@ -116,6 +117,7 @@ Deno.test("loadConfig() reads every key of the file form", () => {
     versions: ["tlsv1.2"],
     ciphers: ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-CCM8"],
     handshakeTimeoutMs: 10000,
+    tlsEngine: "postern",
     keyStoreType: "PKCS12",
     keyStoreFile: "s.p12",
     keyStorePassword: "a",

@@ -218,7 +218,34 @@ Deno.test("loadConfig() checks OCSP stapling and CRL settings", () => {
     "listeners.ssl.default.ssl_options.ocsp.enable_ocsp_stapling: OCSP stapling needs a responder URL: set listeners.ssl.default.ssl_options.ocsp.responder_url",
     "listeners.ssl.default.ssl_options.ocsp.enable_ocsp_stapling: OCSP stapling needs the issuer certificate: set listeners.ssl.default.ssl_options.ocsp.issuer_pem",
     "listeners.ssl.default.ssl_options.ocsp.enable_ocsp_stapling: OCSP stapling runs on TLS 1.2: versions must include tlsv1.2",
-    "listeners.ssl.default.ssl_options.enable_crl_check: A CRL check needs a CRL file (CRLs are not fetched from distribution points): set listeners.ssl.default.ssl_options.crlfile",
+  ]);
+});
+
+Deno.test("loadConfig() needs a CRL file for a CRL check except on ssl listeners", () => {
+  const { errors } = loadConfig({
+    env: {},
+    fileText: file({
+      listeners: {
+        ssl: {
+          default: {
+            ssl_options: {
+              certfile: "c.pem",
+              cacertfile: "ca.pem",
+              verify: "verify_peer",
+              enable_crl_check: true,
+            },
+          },
+        },
+        dtls: {
+          default: {
+            dtls_options: { certfile: "c.pem", enable_crl_check: true },
+          },
+        },
+      },
+    }),
+  });
+  assert.deepEqual(errors.map(formatIssue), [
+    "listeners.dtls.default.dtls_options.enable_crl_check: A CRL check needs a CRL file (only ssl listeners fetch CRLs from distribution points): set listeners.dtls.default.dtls_options.crlfile",
   ]);
 });
 

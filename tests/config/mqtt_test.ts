@@ -65,3 +65,58 @@ Deno.test("parseConfigFile() names a bad mqtt key or value by its path", () => {
   ]);
   assert.match(errors[1]!.message, /did you mean "allow_anonymous"/);
 });
+
+Deno.test("loadConfig() reads mqtt.session_expiry_interval for 3.1.1 persistent sessions", () => {
+  const { config, errors, origins } = loadConfig({
+    env: {},
+    fileText: JSON.stringify({ mqtt: { session_expiry_interval: "2h" } }),
+  });
+  assert.deepEqual(errors, []);
+  assert.equal(config.mqtt.sessionExpiryMs, 7_200_000);
+  assert.equal(
+    origins.sourceOf("mqtt.sessionExpiryMs"),
+    "mqtt.session_expiry_interval",
+  );
+  assert.equal(defaultConfig().mqtt.sessionExpiryMs, undefined);
+  const bad = loadConfig({
+    env: {},
+    fileText: JSON.stringify({ mqtt: { session_expiry_interval: "soon" } }),
+  });
+  assert.equal(bad.errors.length, 1);
+  assert.equal(bad.errors[0]?.path, "mqtt.session_expiry_interval");
+  assert.match(bad.errors[0]?.message ?? "", /duration/);
+});
+
+Deno.test("mqtt.peer_cert_as_username defaults to cn and is read from the file and MQTT_PEER_CERT_AS_USERNAME", () => {
+  assert.equal(defaultConfig().mqtt.peerCertAsUsername, "cn");
+  const file = loadConfig({
+    env: {},
+    fileText: JSON.stringify({ mqtt: { peer_cert_as_username: "dn" } }),
+  });
+  assert.deepEqual(file.errors, []);
+  assert.equal(file.config.mqtt.peerCertAsUsername, "dn");
+  assert.equal(
+    file.origins.sourceOf("mqtt.peerCertAsUsername"),
+    "mqtt.peer_cert_as_username",
+  );
+  const env = loadConfig({
+    env: { MQTT_PEER_CERT_AS_USERNAME: "Fingerprint" },
+    fileText: JSON.stringify({ mqtt: { peer_cert_as_username: "dn" } }),
+  });
+  assert.deepEqual(env.errors, []);
+  assert.equal(env.config.mqtt.peerCertAsUsername, "fingerprint");
+  assert.equal(
+    env.origins.sourceOf("mqtt.peerCertAsUsername"),
+    "MQTT_PEER_CERT_AS_USERNAME",
+  );
+});
+
+Deno.test("mqtt.peer_cert_as_username refuses an unknown mode by its path", () => {
+  const bad = parseConfigFile(
+    JSON.stringify({ mqtt: { peer_cert_as_username: "md5" } }),
+  );
+  assert.equal(bad.errors.length, 1);
+  assert.match(bad.errors[0]!.message, /disabled, cn, dn, san, fingerprint/);
+  const env = readEnv({ MQTT_PEER_CERT_AS_USERNAME: "crt" });
+  assert.equal(env.errors.length, 1);
+});

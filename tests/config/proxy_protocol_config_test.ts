@@ -16,11 +16,9 @@ function configWith(family: string, extra: Record<string, unknown> = {}) {
   return { config, origins };
 }
 
-Deno.test("checkFiles() refuses proxy_protocol on ssl, ws and wss listeners", async () => {
-  for (const family of ["ssl", "ws", "wss"]) {
-    const tls = family === "ws"
-      ? {}
-      : { ssl_options: { certfile: "c.pem", keyfile: "k.pem" } };
+Deno.test("checkFiles() refuses proxy_protocol on ssl (Deno TLS) and wss listeners", async () => {
+  for (const family of ["ssl", "wss"]) {
+    const tls = { ssl_options: { certfile: "c.pem", keyfile: "k.pem" } };
     const { config, origins } = configWith(family, tls);
     const errors = await checkFiles(
       config,
@@ -35,15 +33,45 @@ Deno.test("checkFiles() refuses proxy_protocol on ssl, ws and wss listeners", as
   }
 });
 
-Deno.test("checkFiles() accepts proxy_protocol on a tcp listener", async () => {
-  const { config, origins } = configWith("tcp");
-  const errors = await checkFiles(
-    config,
-    () => Promise.resolve(new Uint8Array([1])),
-    { origins, checkers: [] },
-  );
+Deno.test("checkFiles() accepts proxy_protocol on tcp and ws listeners", async () => {
+  for (const family of ["tcp", "ws"]) {
+    const { config, origins } = configWith(family);
+    const errors = await checkFiles(
+      config,
+      () => Promise.resolve(new Uint8Array([1])),
+      { origins, checkers: [] },
+    );
+    assert.deepEqual(
+      errors.filter((e) => e.path.endsWith("proxy_protocol")),
+      [],
+      family,
+    );
+  }
+});
+
+Deno.test("checkFiles() accepts proxy_protocol on wss on postern's TLS engine, and says how in the refusal", async () => {
+  const engine = configWith("wss", {
+    ssl_options: { certfile: "c.pem", keyfile: "k.pem", tls_engine: "postern" },
+  });
+  const read = () => Promise.resolve(new Uint8Array([1]));
+  const accepted = await checkFiles(engine.config, read, {
+    origins: engine.origins,
+    checkers: [],
+  });
   assert.deepEqual(
-    errors.filter((e) => e.path.endsWith("proxy_protocol")),
+    accepted.filter((e) => e.path.endsWith("proxy_protocol")),
     [],
+  );
+  const deno = configWith("wss", {
+    ssl_options: { certfile: "c.pem", keyfile: "k.pem" },
+  });
+  const refused = await checkFiles(deno.config, read, {
+    origins: deno.origins,
+    checkers: [],
+  });
+  const proxy = refused.find((e) => e.path.endsWith("proxy_protocol"));
+  assert.match(
+    proxy?.message ?? "",
+    /served by Deno\.serve.*tls_engine to postern/,
   );
 });

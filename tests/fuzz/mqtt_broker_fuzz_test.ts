@@ -144,6 +144,8 @@ Deno.test("Broker survives mutated input on several connections (seeded)", () =>
     if (rng.int(3) === 0) broker.setWritable(ids[0] as number, false, now);
     now += rng.int(2000);
     broker.handleTimeout(now);
+    broker.sweepKeepAlive(now);
+    broker.sweepSessions(now);
     for (const id of ids) broker.connectionClosed(now, id, "end");
     broker.handleInput(now, good, encodePacket({ type: "pingreq" }, 5));
     let sawPing = false;
@@ -163,7 +165,7 @@ Deno.test("Broker survives mutated input on several connections (seeded)", () =>
   }
   assert.ok(iterations > 100);
   assert.ok(broker.sessionCount <= 3 * 120, `sessions ${broker.sessionCount}`);
-  broker.handleTimeout(now + 61_000); // every fuzz session expires
+  broker.sweepSessions(now + 61_000); // every fuzz session expires
   assert.equal(broker.sessionCount, 1);
   assert.ok(broker.retainedCount <= 64, `retained ${broker.retainedCount}`);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MemoryStore } from "../../src/auth/mod.ts";
+import { MemoryStore, type PeerCertAsUsername } from "../../src/auth/mod.ts";
 import { Broker } from "../../src/mqtt/broker/mod.ts";
 import {
   decodePacket,
@@ -15,7 +15,11 @@ import {
 import { mqttRevocationTarget } from "../../src/net/revocation.ts";
 import { MqttService } from "../../src/net/mqtt_service.ts";
 import { Logger } from "../../src/log/mod.ts";
-import { issueCertificate, parseCertificate } from "../../src/pki/mod.ts";
+import {
+  type Certificate,
+  issueCertificate,
+  parseCertificate,
+} from "../../src/pki/mod.ts";
 import { generateEcKeyPair } from "../../src/crypto/mod.ts";
 
 const te = new TextEncoder();
@@ -26,11 +30,15 @@ interface Harness {
   broker: Broker;
 }
 
-function harness(allowAnonymous = true): Harness {
+function harness(
+  allowAnonymous = true,
+  peerCertAsUsername: PeerCertAsUsername = "cn",
+): Harness {
   const store = new MemoryStore({ passwordIterations: 1000 });
   const live: { broker?: Broker } = {};
   const auth = new MqttAuth(store, {
     allowAnonymous,
+    peerCertAsUsername,
     isLive: (id) => live.broker?.hasConnection(id) ?? true,
   });
   const broker = new Broker({ auth, allowAnonymous, sysInterval: 0 });
@@ -352,7 +360,7 @@ Deno.test("MqttAuth.refreshAcl() applies a changed ACL to connected subjects", a
 });
 
 Deno.test("MqttAuth identifies a transport client certificate through the store", async () => {
-  const h = harness(false);
+  const h = harness(false, "disabled");
   const key = await generateEcKeyPair("P-256");
   const cert = parseCertificate(
     await issueCertificate({
@@ -388,5 +396,122 @@ Deno.test("MqttAuth identifies a transport client certificate through the store"
     h.auth.revoke({ kind: "x509", id: "cn:device-x", op: "revoked" }),
     [4],
   );
+  await h.store.close();
+});
+
+async function certChain(): Promise<Certificate[]> {
+  const now = Date.now();
+  const caKey = await generateEcKeyPair("P-256");
+  const ca = parseCertificate(
+    await issueCertificate({
+      subject: { CN: "Fleet CA 7", O: "Acme" },
+      subjectKey: caKey,
+      now,
+      days: 1,
+      ca: true,
+    }),
+  );
+  const key = await generateEcKeyPair("P-256");
+  const leaf = parseCertificate(
+    await issueCertificate({
+      subject: { CN: "sensor-9", O: "Acme" },
+      subjectKey: key,
+      issuer: { name: ca.subject.raw, key: caKey },
+      now,
+      days: 1,
+      subjectAltNames: ["urn:dev:9"],
+    }),
+  );
+  return [leaf, ca];
+}
+
+function certContext(
+  chain: readonly Certificate[],
+  extra: Partial<{ username: string; password: Uint8Array }> = {},
+) {
+  return {
+    connection: 9,
+    clientId: "c9",
+    username: extra.username,
+    password: extra.password,
+    remoteAddress: "::1",
+    identity: { chain } as CertificatePeerIdentity,
+    protocolVersion: 5,
+  } as const;
+}
+
+Deno.test("MqttAuth takes the subject from the certificate as peer_cert_as_username says", async () => {
+  const chain = await certChain();
+  const leaf = chain[0]!;
+  const expected: Record<PeerCertAsUsername, string | undefined> = {
+    cn: "sensor-9",
+    dn: "CN=sensor-9,O=Acme",
+    san: "urn:dev:9",
+    fingerprint: leaf.fingerprintSha256,
+    disabled: undefined,
+  };
+  for (const [mode, subject] of Object.entries(expected)) {
+    const h = harness(false, mode as PeerCertAsUsername);
+    const got = await h.auth.authenticate(certContext(chain));
+    assert.deepEqual(
+      got,
+      subject === undefined
+        ? { ok: false, reason: "not_authorized" }
+        : { ok: true, subject },
+      mode,
+    );
+    await h.store.close();
+  }
+});
+
+Deno.test("MqttAuth: the certificate replaces the CONNECT user name, store rules win, revocations refuse", async () => {
+  const chain = await certChain();
+  const h = harness(false);
+  await h.store.addUser("alice", "pw");
+  const withUser = certContext(chain, {
+    username: "alice",
+    password: new TextEncoder().encode("wrong"),
+  });
+  assert.deepEqual(await h.auth.authenticate(withUser), {
+    ok: true,
+    subject: "sensor-9",
+  });
+  // TBMQ: a rule on the CN of a certificate up the chain.
+  await h.store.allowCertificate({ cn: "Fleet CA 7" }, "fleet-7");
+  assert.deepEqual(await h.auth.authenticate(certContext(chain)), {
+    ok: true,
+    subject: "fleet-7",
+  });
+  await h.store.allowCertificate(
+    { fingerprint: chain[0]!.fingerprintSha256 },
+    "registered-9",
+  );
+  assert.deepEqual(await h.auth.authenticate(certContext(chain)), {
+    ok: true,
+    subject: "registered-9",
+  });
+  await h.store.revokeCertificate({ cnRegex: "Fleet CA .*" });
+  assert.deepEqual(await h.auth.authenticate(certContext(chain)), {
+    ok: false,
+    reason: "not_authorized",
+  });
+  await h.store.close();
+});
+
+Deno.test("MqttAuth refuses what the transport refused, whatever the CONNECT carries", async () => {
+  const h = harness(true);
+  const { token } = await h.store.addToken("t-1");
+  const refused = {
+    ...certContext([]),
+    username: token,
+    identity: {
+      chain: [],
+      refusal: { reason: "bad_credentials", cause: "expired" },
+    } as CertificatePeerIdentity,
+  } as const;
+  assert.deepEqual(await h.auth.authenticate(refused), {
+    ok: false,
+    reason: "bad_credentials",
+  });
   await h.store.close();
 });

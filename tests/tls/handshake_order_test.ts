@@ -105,12 +105,14 @@ Deno.test("handshakeOrder() marks the optional messages", () => {
   ]);
   assert.deepEqual(optional({ ...base, role: "client", kx: "ecdhe_psk" }), []);
   assert.deepEqual(optional({ ...base, role: "client", kx: "ecdhe_ecdsa" }), [
+    H.certificate_status,
     H.certificate_request,
   ]);
   assert.deepEqual(
     optional({ ...base, role: "client", kx: "ecdhe_rsa", dtls: true }),
     [
       H.hello_verify_request,
+      H.certificate_status,
       H.certificate_request,
     ],
   );

@@ -40,6 +40,7 @@ import {
 } from "./sys_topics.ts";
 import { TopicTrie } from "./topic_trie.ts";
 import { TimerHeap } from "./_timers.ts";
+import { DeadlineIndex } from "../../sessions/deadline_index.ts";
 import { handleAuth } from "./handlers/auth.ts";
 import { finishConnect, handleConnect } from "./handlers/connect.ts";
 import { handleDisconnect } from "./handlers/disconnect.ts";
@@ -68,6 +69,8 @@ export interface BrokerLimits {
   maxKeepAlive: number;
   /** Largest Session Expiry Interval granted, seconds. Default `Infinity`. */
   maxSessionExpiry: number;
+  /** Session expiry of 3.1.1 `clean_session = false`, seconds. Default `Infinity`. */
+  persistentSessionExpiry: number;
   /** Queue QoS 0 messages for offline sessions. Default false (Mosquitto). */
   queueQos0Offline: boolean;
   /** Input buffered while `authenticate` is pending, bytes. Default 64 KiB. */
@@ -82,6 +85,7 @@ const DEFAULT_LIMITS: BrokerLimits = {
   maxInflight: 100,
   maxKeepAlive: 65535,
   maxSessionExpiry: Infinity,
+  persistentSessionExpiry: Infinity,
   queueQos0Offline: false,
   maxPendingInput: 64 * 1024,
 };
@@ -109,7 +113,7 @@ export interface BrokerOptions {
   sysInterval?: number;
   /** Milliseconds between store batches. Default 1000. */
   persistInterval?: number;
-  /** Emit a `published` event per accepted PUBLISH. Default false. */
+  /** Emit a `published` event per accepted message (see `Broker.publishedEvents`). Default false. */
   publishedEvents?: boolean;
   /** Response Information for a client that asks (5.0). Default `response/{clientId}`. */
   responseInformation?: (clientId: string) => string;
@@ -243,7 +247,8 @@ export class BrokerCore {
   readonly versionString: string;
   readonly sysIntervalMs: number;
   readonly persistIntervalMs: number;
-  readonly publishedEvents: boolean;
+  /** Emit a `published` event per accepted message (see `Broker.publishedEvents`). */
+  publishedEvents: boolean;
   readonly responseInformation: (clientId: string) => string;
 
   readonly connections: Map<number, Connection> = new Map();
@@ -252,6 +257,10 @@ export class BrokerCore {
   readonly shared: TopicTrie<SharedGroup> = new TopicTrie();
   readonly retained: RetainedStore = new RetainedStore();
   readonly timers: TimerHeap = new TimerHeap();
+  /** Keep-alive deadlines (may be early: input moves them lazily). */
+  readonly keepAlive: DeadlineIndex<Connection> = new DeadlineIndex();
+  /** Expiry deadlines of sessions with no connection attached. */
+  readonly sessionExpiry: DeadlineIndex<Session> = new DeadlineIndex();
   readonly stats: BrokerStats = newStats();
   readonly sysLoad: SysLoad = new SysLoad();
   connected = 0;
@@ -510,6 +519,7 @@ export class BrokerCore {
     const wasOpen = conn.state === "open";
     conn.state = "closed";
     conn.pendingConnect = undefined;
+    this.keepAlive.delete(conn);
     if (wasOpen) {
       this.connected--;
       this.detachSession(conn, now, options.publishWill);
@@ -576,7 +586,7 @@ export class BrokerCore {
     if (Number.isFinite(session.expiryInterval)) {
       const at = now + session.expiryInterval * 1000;
       session.expiresAt = at;
-      this.timers.schedule(at, (t) => this.#expiryTick(session, t));
+      this.sessionExpiry.set(session, at);
     } else session.expiresAt = undefined;
     this.markSession(session);
   }
@@ -585,6 +595,7 @@ export class BrokerCore {
   endSession(session: Session, now: number): void {
     if (this.sessions.get(session.clientId) !== session) return;
     this.sessions.delete(session.clientId);
+    this.sessionExpiry.delete(session);
     for (const sub of session.subscriptions.values()) this.removeSub(sub);
     session.subscriptions.clear();
     session.queue = [];
@@ -599,12 +610,6 @@ export class BrokerCore {
       this.#dirtySessions.add(session.clientId);
       this.#armPersist(now);
     }
-  }
-
-  #expiryTick(session: Session, now: number): void {
-    if (session.connection !== undefined) return;
-    if (session.expiresAt === undefined || session.expiresAt > now) return;
-    this.endSession(session, now);
   }
 
   #willTick(session: Session, now: number): void {
@@ -1033,31 +1038,55 @@ export class BrokerCore {
   // ---- timers --------------------------------------------------------------
 
   armKeepAlive(conn: Connection): void {
-    if (conn.keepAliveMs === 0 || conn.keepAliveArmed) return;
-    conn.keepAliveArmed = true;
+    if (conn.keepAliveMs === 0) return;
     // [MQTT-3.1.2-22] (5.0), [MQTT-3.1.2-24] (3.1.1): 1.5 × keep alive
-    const limit = conn.keepAliveMs * 1.5;
-    const check = (now: number) => {
-      if (conn.state !== "open") {
-        conn.keepAliveArmed = false;
-        return;
-      }
-      const deadline = conn.lastInputAt + limit;
+    this.keepAlive.set(conn, conn.lastInputAt + conn.keepAliveMs * 1.5);
+  }
+
+  /** Closes connections silent for 1.5 × their keep alive; returns how many. */
+  sweepKeepAlive(now: number): number {
+    this.touch(now);
+    let closed = 0;
+    for (const conn of this.keepAlive.takeDue(now)) {
+      if (conn.state !== "open") continue;
+      const deadline = conn.lastInputAt + conn.keepAliveMs * 1.5;
       if (deadline > now) {
-        this.timers.schedule(deadline, check);
-        return;
+        this.keepAlive.set(conn, deadline);
+        continue;
       }
-      conn.keepAliveArmed = false;
-      this.close(conn, now, {
-        reason: "keep_alive_timeout",
-        reasonCode: 0x8d,
-        publishWill: true,
-        bytes: conn.version === 5
-          ? encodePacket({ type: "disconnect", reasonCode: 0x8d }, 5)
-          : undefined,
-      });
-    };
-    this.timers.schedule(conn.lastInputAt + limit, check);
+      closed++;
+      try {
+        this.close(conn, now, {
+          reason: "keep_alive_timeout",
+          reasonCode: 0x8d,
+          publishWill: true,
+          bytes: conn.version === 5
+            ? encodePacket({ type: "disconnect", reasonCode: 0x8d }, 5)
+            : undefined,
+        });
+      } catch (e) {
+        this.emit({ kind: "error", connection: conn.id, error: e });
+      }
+    }
+    return closed;
+  }
+
+  /** Ends sessions whose expiry interval has passed; returns how many. */
+  sweepSessions(now: number): number {
+    this.touch(now);
+    let ended = 0;
+    for (const session of this.sessionExpiry.takeDue(now)) {
+      if (session.connection !== undefined) continue;
+      if (session.expiresAt === undefined || session.expiresAt > now) continue;
+      if (this.sessions.get(session.clientId) !== session) continue;
+      ended++;
+      try {
+        this.endSession(session, now);
+      } catch (e) {
+        this.emit({ kind: "error", connection: undefined, error: e });
+      }
+    }
+    return ended;
   }
 
   handleTimeout(now: number): void {
@@ -1211,9 +1240,7 @@ export class BrokerCore {
       s.queue = stored.queue.map((q) => ({ ...q }));
       for (const id of stored.incomingQos2) s.incomingQos2.add(id);
       this.sessions.set(s.clientId, s);
-      if (s.expiresAt !== undefined) {
-        this.timers.schedule(s.expiresAt, (t) => this.#expiryTick(s, t));
-      }
+      if (s.expiresAt !== undefined) this.sessionExpiry.set(s, s.expiresAt);
     }
   }
 }

@@ -12,7 +12,9 @@
  *   every PUBLISH and SUBSCRIBE and are expected to be in-memory ACL checks.
  *
  * Refusals map to reason codes: bad credentials → CONNACK 0x86 (5.0) / 0x04
- * (3.1.1); not authorized → 0x87 / 0x05; publish denied → PUBACK or PUBREC
+ * (3.1.1); not authorized → 0x87 / 0x05. A transport that refused the
+ * client's certificate (a {@link PeerIdentity} with `refusal`) gets its
+ * refusal at CONNECT before any hook runs; publish denied → PUBACK or PUBREC
  * 0x87 in 5.0, silently dropped but acknowledged in 3.1.1 (as Mosquitto);
  * subscribe denied → SUBACK 0x87 (5.0) / 0x80 (3.1.1).
  *
@@ -36,6 +38,17 @@ export interface PeerIdentity {
     commonName?: string;
     /** SHA-256 fingerprint, lower-case hex. */
     fingerprint?: string;
+  };
+  /**
+   * Set when the transport refused the client certificate (untrusted,
+   * expired, revoked, or missing where required): the CONNECT is refused
+   * with this reason whatever it carries.
+   */
+  refusal?: {
+    /** The CONNACK it becomes (0x86 / 0x04 or 0x87 / 0x05). */
+    readonly reason: "bad_credentials" | "not_authorized";
+    /** The transport's reason (`expired`, `unknown_ca`, `revoked`, `no_certificate`...). */
+    readonly cause: string;
   };
 }
 

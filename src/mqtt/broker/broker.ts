@@ -9,7 +9,13 @@
  *  then drain  ◄─ pollTransmit() until undefined (one chunk per connection)
  *              ◄─ pollEvent()    until undefined ("close": flush, then close)
  *  re-arm      ◄─ nextTimeout()
+ *  sweeper     ─► sweepKeepAlive(now), sweepSessions(now)   then drain
  * ```
+ *
+ * Keep-alive (1.5 × keep alive) and session expiry are not on the broker's
+ * timers: the server's one session sweeper (`src/sessions`) calls
+ * `sweepKeepAlive` and `sweepSessions`, at its own interval, and
+ * `sweepDeadlines()` says when there is something to sweep.
  *
  * Asynchronous `authenticate`: the broker emits `auth_pending` with a
  * `settled` promise; the adapter awaits it and calls `resume(now)` (or just
@@ -32,7 +38,9 @@ import { encodePacket } from "../packet/codec.ts";
 import type { PublishProperties, QoS } from "../packet/types.ts";
 import type { ConnectionId, ConnectionInfo } from "./connection.ts";
 import type { StoreSnapshot } from "./session_store.ts";
+import type { Message } from "./session.ts";
 import type { BrokerStats } from "./sys_topics.ts";
+import type { SweepTarget } from "../../sessions/sweeper.ts";
 import {
   BrokerCore,
   type BrokerEvent,
@@ -154,23 +162,18 @@ export class Broker {
   }
 
   /**
-   * Runs what is due at `now`: keep-alive (1.5 × keep alive), will delays,
-   * session expiry, `$SYS`, store batches; applies settled authentications.
+   * Runs what is due at `now`: will delays, `$SYS`, store batches; applies
+   * settled authentications. Keep-alive and session expiry are swept by
+   * {@link sweepKeepAlive} and {@link sweepSessions}.
    *
-   * @example Keep-alive timeout
+   * @example
    * ```ts
    * import { Broker } from "./broker.ts";
-   * import { encodePacket } from "../mod.ts";
    * import assert from "node:assert/strict";
    *
-   * const broker = new Broker({ sysInterval: 0 });
-   * const id = broker.openConnection(0, { remoteAddress: "::1", transport: "tcp" });
-   * broker.handleInput(0, id, encodePacket({ type: "connect", protocolVersion: 4, clean: true, keepAlive: 10, clientId: "k" }, 4));
-   * assert.equal(broker.nextTimeout(), 15_000);
-   * broker.handleTimeout(15_000);
-   * const kinds = [];
-   * for (let e = broker.pollEvent(); e; e = broker.pollEvent()) kinds.push(e.kind);
-   * assert.ok(kinds.includes("close"));
+   * const broker = new Broker({ sysInterval: 10 });
+   * broker.handleTimeout(0);
+   * assert.equal(broker.nextTimeout(), 10_000);
    * ```
    */
   handleTimeout(now: number): void {
@@ -323,6 +326,139 @@ export class Broker {
   }
 
   /**
+   * Closes every connection that sent nothing for 1.5 × its keep alive
+   * ([MQTT-3.1.2-22] in 5.0, [MQTT-3.1.2-24] in 3.1.1); 5.0 clients get
+   * DISCONNECT 0x8D first, wills are published. Drain afterwards.
+   *
+   * @returns How many connections it closed.
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import { encodePacket } from "../mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker({ sysInterval: 0 });
+   * const id = broker.openConnection(0, { remoteAddress: "::1", transport: "tcp" });
+   * broker.handleInput(0, id, encodePacket({ type: "connect", protocolVersion: 4, clean: true, keepAlive: 10, clientId: "k" }, 4));
+   * assert.equal(broker.sweepDeadlines().keepAlive, 15_000);
+   * assert.equal(broker.sweepKeepAlive(14_999), 0);
+   * assert.equal(broker.sweepKeepAlive(15_000), 1);
+   * assert.equal(broker.hasConnection(id), false);
+   * ```
+   */
+  sweepKeepAlive(now: number): number {
+    return this.#core.sweepKeepAlive(now);
+  }
+
+  /**
+   * Ends every session without a connection whose Session Expiry Interval
+   * (5.0) or configured persistence (3.1.1, `limits.maxSessionExpiry`) has
+   * run out: subscriptions, queue and stored state go.
+   *
+   * @returns How many sessions it ended.
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import { encodePacket } from "../mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker({ sysInterval: 0 });
+   * const id = broker.openConnection(0, { remoteAddress: "::1", transport: "tcp" });
+   * broker.handleInput(0, id, encodePacket({ type: "connect", protocolVersion: 5, clean: false, keepAlive: 0, clientId: "s", properties: { sessionExpiryInterval: 5 } }, 5));
+   * broker.connectionClosed(1000, id);
+   * assert.equal(broker.sweepDeadlines().sessionExpiry, 6000);
+   * assert.equal(broker.sweepSessions(6000), 1);
+   * assert.equal(broker.sessionCount, 0);
+   * ```
+   */
+  sweepSessions(now: number): number {
+    return this.#core.sweepSessions(now);
+  }
+
+  /**
+   * The broker's two kinds for the session sweeper: `mqtt/keep_alive` and
+   * `mqtt/session_expiry`. `afterSweep` runs after each sweep that removed
+   * something (an adapter drains the broker there).
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import { SessionSweeper } from "../../sessions/mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker({ sysInterval: 0 });
+   * const sweeper = new SessionSweeper();
+   * for (const t of broker.sweepTargets({ keepAliveMs: 1000, sessionsMs: 5000 })) sweeper.register(t, 0);
+   * assert.equal(sweeper.nextTimeout(), 1000);
+   * ```
+   */
+  sweepTargets(options: {
+    keepAliveMs: number;
+    sessionsMs: number;
+    afterSweep?: () => void;
+  }): SweepTarget[] {
+    const after = options.afterSweep;
+    const wrap = (sweep: (now: number) => number) => (now: number) => {
+      const removed = sweep(now);
+      if (removed > 0) after?.();
+      return removed;
+    };
+    return [{
+      name: "mqtt/keep_alive",
+      intervalMs: options.keepAliveMs,
+      sweep: wrap((now) => this.sweepKeepAlive(now)),
+    }, {
+      name: "mqtt/session_expiry",
+      intervalMs: options.sessionsMs,
+      sweep: wrap((now) => this.sweepSessions(now)),
+    }];
+  }
+
+  /**
+   * The earliest keep-alive and session-expiry deadlines, for a sweeper
+   * that wants to know whether anything is due (keep-alive ones may be
+   * early: input moves them lazily).
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * assert.deepEqual(new Broker({ sysInterval: 0 }).sweepDeadlines(), { keepAlive: undefined, sessionExpiry: undefined });
+   * ```
+   */
+  sweepDeadlines(): {
+    keepAlive: number | undefined;
+    sessionExpiry: number | undefined;
+  } {
+    return {
+      keepAlive: this.#core.keepAlive.next(),
+      sessionExpiry: this.#core.sessionExpiry.next(),
+    };
+  }
+
+  /**
+   * When the broker last received bytes on a connection.
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker({ sysInterval: 0 });
+   * const id = broker.openConnection(0, { remoteAddress: "::1", transport: "tcp" });
+   * broker.handleInput(42, id, new Uint8Array([0xc0]));
+   * assert.equal(broker.lastActivity(id), 42);
+   * assert.equal(broker.lastActivity(99), undefined);
+   * ```
+   */
+  lastActivity(id: ConnectionId): number | undefined {
+    return this.#core.connections.get(id)?.lastInputAt;
+  }
+
+  /**
    * The earliest deadline for `handleTimeout`, in ms (may be early).
    *
    * @example
@@ -368,6 +504,57 @@ export class Broker {
       properties,
       expiresAt,
     }, now);
+  }
+
+  /**
+   * Whether every accepted message (a client's PUBLISH, a will, an internal
+   * publish, `$SYS`) is also emitted as a `published` event: the
+   * in-process subscription of the CoAP gateway, which needs no MQTT
+   * connection and so no credentials. Off by default (an event per
+   * message).
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker({ sysInterval: 0 });
+   * broker.publishedEvents = true;
+   * broker.publish(0, { topic: "a/b", payload: new Uint8Array([1]), qos: 0, retain: false });
+   * const e = broker.pollEvent();
+   * assert.equal(e?.kind === "published" && e.topic, "a/b");
+   * ```
+   */
+  get publishedEvents(): boolean {
+    return this.#core.publishedEvents;
+  }
+
+  set publishedEvents(on: boolean) {
+    this.#core.publishedEvents = on;
+  }
+
+  /**
+   * The retained message of a topic, unless its Message Expiry Interval
+   * has passed at `now`.
+   *
+   * @param now Current time, ms.
+   * @param topic A topic name (not a filter).
+   * @returns The message (owned by the broker: do not modify), or undefined.
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker({ sysInterval: 0 });
+   * broker.publish(0, { topic: "s", payload: new Uint8Array([1]), qos: 0, retain: true, properties: { messageExpiryInterval: 5 } });
+   * assert.deepEqual(broker.retainedMessage(4_999, "s")?.payload, new Uint8Array([1]));
+   * assert.equal(broker.retainedMessage(5_000, "s"), undefined);
+   * ```
+   */
+  retainedMessage(now: number, topic: string): Readonly<Message> | undefined {
+    if (topic.includes("+") || topic.includes("#")) return undefined;
+    return this.#core.retained.match(topic, now)[0];
   }
 
   /**

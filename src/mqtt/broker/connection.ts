@@ -74,8 +74,6 @@ export class Connection {
   keepAliveMs = 0;
   /** Time of the last input, for keep-alive. */
   lastInputAt: number;
-  /** Whether a keep-alive timer entry exists for this connection. */
-  keepAliveArmed = false;
   /** Encoded packets waiting for `pollTransmit`. */
   out: Uint8Array[] = [];
   /** Total bytes in `out`. */

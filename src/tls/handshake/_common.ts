@@ -25,7 +25,7 @@ export const DTLS12 = 0xfefd;
 /** TLS 1.2 on the wire. */
 export const TLS12 = 0x0303;
 
-/** Resolves suite names to records, dropping unknown names and RSA suites. */
+/** Resolves suite names to records, without repeats; an unknown name throws. */
 export function resolveSuites(names: readonly string[]): CipherSuite[] {
   const out: CipherSuite[] = [];
   for (const name of names) {
@@ -33,7 +33,6 @@ export function resolveSuites(names: readonly string[]): CipherSuite[] {
     if (s === undefined) {
       throw new TypeError(`Cannot use cipher suite ${name}: unknown`);
     }
-    if (s.kx === "ecdhe_rsa") continue;
     if (!out.includes(s)) out.push(s);
   }
   return out;
@@ -79,21 +78,27 @@ export function deriveKeys(
   const master = sessionHash === undefined
     ? masterSecret(suite, pre, randoms.client, randoms.server)
     : extendedMasterSecret(suite, pre, sessionHash);
+  return { master, keys: keysFromMaster(suite, master, randoms) };
+}
+
+/** The key block of a master secret (also a resumed session's, RFC 5246 §6.3). */
+export function keysFromMaster(
+  suite: CipherSuite,
+  master: Uint8Array,
+  randoms: { client: Uint8Array; server: Uint8Array },
+): SessionKeys {
   const kb = keyBlock(suite, master, randoms.client, randoms.server);
   return {
-    master,
-    keys: {
-      suite,
-      client: {
-        key: kb.clientWriteKey,
-        iv: kb.clientWriteIv,
-        macKey: kb.clientMacKey,
-      },
-      server: {
-        key: kb.serverWriteKey,
-        iv: kb.serverWriteIv,
-        macKey: kb.serverMacKey,
-      },
+    suite,
+    client: {
+      key: kb.clientWriteKey,
+      iv: kb.clientWriteIv,
+      macKey: kb.clientMacKey,
+    },
+    server: {
+      key: kb.serverWriteKey,
+      iv: kb.serverWriteIv,
+      macKey: kb.serverMacKey,
     },
   };
 }

@@ -11,10 +11,21 @@
  * after the ServerHello is checked against the order table of
  * `handshake_order.ts` first.
  *
+ * With `session` the ClientHello offers that session's ID; a ServerHello
+ * that echoes it resumes (RFC 5246 §7.3 figure 2: `ExpectChangeCipherSpec`,
+ * `ExpectFinished`, then the client's ChangeCipherSpec and Finished), and
+ * must keep the session's suite and extended master secret (RFC 7627 §5.3).
+ * An established full handshake reports the server's session as
+ * `resumable`.
+ *
  * The server certificate is validated against the configured trust anchors
  * with purpose serverAuth (no host name check: DTLS devices address servers
  * by IP and the operator pins the CA); the ServerKeyExchange signature is
  * checked over `client_random || server_random || params` (RFC 8422 §5.4).
+ * With `requestOcspStaple` the ClientHello carries `status_request`; a
+ * CertificateStatus is accepted only after the ServerHello acknowledged it
+ * (RFC 6066 §8), and its OCSP response is handed out unverified as
+ * `EstablishedSession.ocspResponse`.
  *
  * @example Start a PSK handshake
  * ```ts
@@ -55,8 +66,8 @@ import type { Extension } from "../extensions/extensions.ts";
 import { findExtension } from "../extensions/extensions.ts";
 import {
   chooseSignatureScheme,
-  SignatureScheme,
   signedParamsData,
+  SUPPORTED_SIGNATURE_SCHEMES,
   toCryptoScheme,
   verificationScheme,
 } from "../signature_schemes.ts";
@@ -68,6 +79,7 @@ import {
   DTLS12,
   ecdhGroup,
   ecdhShared,
+  keysFromMaster,
   premaster,
   resolveSuites,
   SUPPORTED_GROUPS,
@@ -79,7 +91,15 @@ import {
   type HandshakeAction,
   type HandshakeInput,
   type PeerIdentity,
+  type RecordLayerAgreement,
 } from "./types.ts";
+import type { ResumableSession } from "../session_cache.ts";
+import { clientConnectionIds } from "../extensions/connection_id.ts";
+import {
+  clientRecordLimitOffer,
+  clientRecordLimits,
+} from "../extensions/record_size_limit_negotiation.ts";
+import { constantTimeEqual } from "../../bytes/mod.ts";
 import type { HandshakeLayer } from "./server.ts";
 import {
   generateEcdhKeyPair,
@@ -114,10 +134,7 @@ export type ClientStateName =
   | "Established"
   | "Failed";
 
-const OFFERED_SCHEMES: readonly number[] = [
-  SignatureScheme.ecdsa_secp256r1_sha256,
-  SignatureScheme.ecdsa_secp384r1_sha384,
-];
+const OFFERED_SCHEMES: readonly number[] = SUPPORTED_SIGNATURE_SCHEMES;
 
 const MAX_HELLO_VERIFY_REQUESTS = 4;
 
@@ -150,6 +167,12 @@ export class ClientHandshake {
   #params: ServerEcdhParams | undefined;
   #certificateRequest: readonly number[] | undefined;
   #master: Uint8Array | undefined;
+  readonly #offered: ResumableSession | undefined;
+  #resumed: ResumableSession | undefined;
+  #sessionId: Uint8Array = new Uint8Array(0);
+  #recordLayer: RecordLayerAgreement | undefined;
+  #stapleAcknowledged = false;
+  #ocspResponse: Uint8Array | undefined;
 
   /**
    * @param config Credentials and preferences.
@@ -162,7 +185,9 @@ export class ClientHandshake {
       config.insecureSkipVerify === true;
     this.#suites = resolveSuites(config.cipherSuites ?? DEFAULT_CIPHER_SUITES)
       .filter((s) =>
-        s.kx === "ecdhe_ecdsa" ? certOk : config.psk !== undefined
+        s.kx === "ecdhe_ecdsa" || s.kx === "ecdhe_rsa"
+          ? certOk
+          : config.psk !== undefined
       );
     if (this.#suites.length === 0) {
       throw new TypeError(
@@ -171,6 +196,33 @@ export class ClientHandshake {
     }
     this.#random = config.random ?? randomBytes;
     this.#clientRandom = this.#random(32);
+    this.#offered = this.#offerable(config.session);
+  }
+
+  /** What the hellos agreed for the record layer, once the ServerHello arrived. */
+  get recordLayer(): RecordLayerAgreement | undefined {
+    return this.#recordLayer;
+  }
+
+  /**
+   * The session worth offering: extended master secret only (RFC 7627
+   * §5.3), a suite still offered, and for PSK the same identity.
+   */
+  #offerable(
+    session: ResumableSession | undefined,
+  ): ResumableSession | undefined {
+    if (session === undefined || !session.extendedMasterSecret) {
+      return undefined;
+    }
+    if (!this.#suites.some((s) => s.id === session.suite.id)) return undefined;
+    const kx = session.suite.kx;
+    if (kx === "psk" || kx === "ecdhe_psk") {
+      const id = session.identity;
+      if (id?.kind !== "psk" || id.identity !== this.#config.psk?.identity) {
+        return undefined;
+      }
+    }
+    return session;
   }
 
   /** The current state's name. */
@@ -196,6 +248,12 @@ export class ClientHandshake {
     return this.#hello(undefined);
   }
 
+  /** Whether the ClientHello carries status_request (RFC 6066 §8). */
+  #requestsStaple(): boolean {
+    return this.#config.requestOcspStaple === true &&
+      this.#suites.some((s) => s.kx === "ecdhe_ecdsa" || s.kx === "ecdhe_rsa");
+  }
+
   #hello(cookie: Uint8Array | undefined): HandshakeAction[] {
     const ecc = this.#suites.some((s) => s.kx !== "psk");
     const extensions: Extension[] = [
@@ -209,10 +267,24 @@ export class ClientHandshake {
         { type: "signature_algorithms", schemes: OFFERED_SCHEMES },
       );
     }
+    if (this.#requestsStaple()) {
+      extensions.push({
+        type: "status_request",
+        request: {
+          kind: "ocsp",
+          responderIds: [],
+          requestExtensions: new Uint8Array(0),
+        },
+      });
+    }
+    extensions.push(...clientRecordLimitOffer(this.#config));
+    if (this.#layer.dtls && this.#layer.connectionId !== undefined) {
+      extensions.push({ type: "connection_id", cid: this.#layer.connectionId });
+    }
     const body = encodeClientHello({
       version: this.#layer.dtls ? DTLS12 : TLS12,
       random: this.#clientRandom,
-      sessionId: new Uint8Array(0),
+      sessionId: this.#offered?.id ?? new Uint8Array(0),
       ...(this.#layer.dtls ? { cookie: cookie ?? new Uint8Array(0) } : {}),
       cipherSuites: this.#suites.map((s) => s.id),
       compressionMethods: [0],
@@ -288,6 +360,12 @@ export class ClientHandshake {
         this.#state = "ExpectServerKeyExchange";
         return [];
       }
+      case HandshakeType.certificate_status:
+        // RFC 6066 §8: only after the ServerHello acknowledged status_request
+        if (!this.#stapleAcknowledged) break;
+        this.#transcript.add(input.framed);
+        this.#ocspResponse = msg.body.ocspResponse;
+        return [];
       case HandshakeType.server_key_exchange: {
         const ske = msg.body;
         if (ske.form === "ecdhe") {
@@ -346,6 +424,10 @@ export class ClientHandshake {
           ),
           msg.body.verifyData,
         );
+        if (this.#resumed !== undefined) {
+          this.#transcript.add(input.framed);
+          return this.#resumedFinished(this.#resumed);
+        }
         // free the transcript's messages: nothing reads them any more
         this.#transcript.reset();
         this.#state = "Established";
@@ -358,9 +440,25 @@ export class ClientHandshake {
           : this.#config.psk !== undefined
           ? { kind: "psk", identity: this.#config.psk.identity }
           : undefined;
+        const resumable: ResumableSession | undefined =
+          this.#sessionId.length === 0 ? undefined : {
+            id: this.#sessionId,
+            suite,
+            masterSecret: this.#master!,
+            extendedMasterSecret: this.#ems,
+            identity,
+          };
         return [{
           kind: "established",
-          session: { suite, identity, extendedMasterSecret: this.#ems },
+          session: {
+            suite,
+            identity,
+            extendedMasterSecret: this.#ems,
+            ...(resumable === undefined ? {} : { resumable }),
+            ...(this.#ocspResponse === undefined
+              ? {}
+              : { ocspResponse: this.#ocspResponse }),
+          },
         }];
       }
       default:
@@ -427,8 +525,33 @@ export class ClientHandshake {
     this.#serverRandom = hello.random;
     this.#ems = findExtension(hello.extensions, "extended_master_secret") !==
       undefined;
+    this.#stapleAcknowledged =
+      findExtension(hello.extensions, "status_request") !== undefined;
+    // RFC 5246 §7.4.1.4: no extension the client did not offer
+    if (this.#stapleAcknowledged && !this.#requestsStaple()) {
+      throw new TlsAlertError(
+        AlertDescription.unsupported_extension,
+        "ServerHello acknowledges status_request, which was not offered",
+      );
+    }
+    const cids = clientConnectionIds(
+      this.#layer.dtls ? this.#layer.connectionId : undefined,
+      hello.extensions,
+    );
+    this.#recordLayer = {
+      ...clientRecordLimits(this.#config, hello.extensions),
+      ...(cids ?? {}),
+    };
     this.#transcript.setHash(suite.prfHash);
     this.#transcript.add(input.framed);
+    this.#sessionId = hello.sessionId;
+    const offered = this.#offered;
+    if (
+      offered !== undefined && hello.sessionId.length > 0 &&
+      constantTimeEqual(hello.sessionId, offered.id)
+    ) {
+      return this.#resume(suite, offered);
+    }
     this.#order = startOrder(
       handshakeOrder({
         role: "client",
@@ -439,12 +562,83 @@ export class ClientHandshake {
       }),
       { after: HandshakeType.server_hello },
     );
-    this.#state = suite.kx === "ecdhe_ecdsa"
+    this.#state = suite.kx === "ecdhe_ecdsa" || suite.kx === "ecdhe_rsa"
       ? "ExpectCertificate"
       : suite.kx === "ecdhe_psk"
       ? "ExpectServerKeyExchange"
       : "ExpectServerHelloDone";
     return [];
+  }
+
+  /**
+   * The server resumed the offered session (RFC 5246 §7.3 figure 2): keys
+   * from its master secret and the new randoms; the server's
+   * ChangeCipherSpec and Finished come next.
+   */
+  #resume(suite: CipherSuite, session: ResumableSession): HandshakeAction[] {
+    if (suite.id !== session.suite.id) {
+      throw new TlsAlertError(
+        AlertDescription.illegal_parameter,
+        "Server resumed the session with another cipher suite",
+      );
+    }
+    // RFC 7627 §5.3: the resumed ServerHello must keep the session's EMS
+    if (this.#ems !== session.extendedMasterSecret) {
+      throw new TlsAlertError(
+        AlertDescription.handshake_failure,
+        "Server resumed the session without extended master secret",
+      );
+    }
+    this.#resumed = session;
+    this.#master = session.masterSecret;
+    this.#order = startOrder(
+      handshakeOrder({
+        role: "client",
+        kx: suite.kx,
+        dtls: this.#layer.dtls,
+        resumption: true,
+        clientAuth: false,
+      }),
+      { after: HandshakeType.server_hello },
+    );
+    this.#state = "ExpectChangeCipherSpec";
+    return [{
+      kind: "keys",
+      keys: keysFromMaster(suite, session.masterSecret, {
+        client: this.#clientRandom,
+        server: this.#serverRandom!,
+      }),
+    }];
+  }
+
+  /** The client's last flight of an abbreviated handshake, after the server's Finished. */
+  #resumedFinished(session: ResumableSession): HandshakeAction[] {
+    const body = encodeFinished({
+      verifyData: verifyData(
+        session.suite,
+        session.masterSecret,
+        "client finished",
+        this.#transcript.hash(),
+      ),
+    });
+    const framed = this.#layer.frame(HandshakeType.finished, body);
+    this.#transcript.reset();
+    this.#state = "Established";
+    return [
+      { kind: "change_cipher_spec" },
+      { kind: "message", type: HandshakeType.finished, body, framed },
+      { kind: "flight_end", final: true },
+      {
+        kind: "established",
+        session: {
+          suite: session.suite,
+          identity: session.identity,
+          extendedMasterSecret: true,
+          resumed: true,
+          resumable: session,
+        },
+      },
+    ];
   }
 
   async #flight5(): Promise<HandshakeAction[]> {
@@ -556,10 +750,12 @@ export class ClientHandshake {
         { cause: err },
       );
     }
-    if (chain[0]!.publicKey?.kind !== "ec") {
+    // RFC 8422 §5.3 / RFC 5246 §7.4.2: the key type the suite names
+    const kind = this.#suite?.kx === "ecdhe_rsa" ? "rsa" : "ec";
+    if (chain[0]!.publicKey?.kind !== kind) {
       throw new TlsAlertError(
         AlertDescription.unsupported_certificate,
-        "Server certificate key is not ECDSA",
+        `Server certificate key is not ${kind === "ec" ? "ECDSA" : "RSA"}`,
       );
     }
     if (this.#config.insecureSkipVerify === true) return chain;

@@ -19,6 +19,7 @@
  *
  *                                             ServerHello    \
  *                                            Certificate*     \
+ *                                      CertificateStatus*      \
  *                                      ServerKeyExchange*      Flight 4
  *                                     CertificateRequest*     /
  *                          <--------      ServerHelloDone    /
@@ -46,7 +47,19 @@
  * client offers it; an empty renegotiation_info (RFC 5746 §3.6) when the
  * client signals it; renegotiation itself is refused by the record layer.
  * A CertificateRequest is sent when client auth is configured and the suite
- * uses certificates, so PSK devices still connect.
+ * uses certificates, so PSK devices still connect. OCSP stapling (RFC 6066
+ * §8): when the client sent `status_request` and `ocspStaple()` has a
+ * response, the ServerHello acknowledges it and a CertificateStatus follows
+ * the Certificate.
+ *
+ * Resumption (RFC 5246 §7.3 figure 2): with `sessionCache` set, a full
+ * handshake with extended master secret issues a 32-byte session ID and
+ * caches the session when it completes; a ClientHello offering a cached ID
+ * is answered with ServerHello, ChangeCipherSpec and Finished, and the
+ * client's ChangeCipherSpec and Finished end it (`#resumable` says when a
+ * session is not resumed, RFC 7627 §5.3 included). max_fragment_length,
+ * record_size_limit and (DTLS) connection_id are agreed in both forms and
+ * exposed as `recordLayer` for the record layer.
  *
  * @example PSK handshake driven by hand against the client machine
  * ```ts
@@ -97,6 +110,7 @@ import {
   decodeHandshakeMessage,
   encodeCertificate,
   encodeCertificateRequest,
+  encodeCertificateStatus,
   encodeFinished,
   encodeServerHello,
   encodeServerHelloDone,
@@ -114,6 +128,7 @@ import {
   chooseSignatureScheme,
   SignatureScheme,
   signedParamsData,
+  SUPPORTED_SIGNATURE_SCHEMES,
   toCryptoScheme,
   verificationScheme,
 } from "../signature_schemes.ts";
@@ -126,6 +141,7 @@ import {
   DTLS12,
   ecdhGroup,
   ecdhShared,
+  keysFromMaster,
   premaster,
   resolveSuites,
   SUPPORTED_GROUPS,
@@ -137,8 +153,13 @@ import {
   type HandshakeAction,
   type HandshakeInput,
   type PeerIdentity,
+  type RecordLayerAgreement,
   type ServerHandshakeConfig,
 } from "./types.ts";
+import type { ResumableSession } from "../session_cache.ts";
+import { serverConnectionIds } from "../extensions/connection_id.ts";
+import { serverRecordLimits } from "../extensions/record_size_limit_negotiation.ts";
+import { constantTimeEqual } from "../../bytes/mod.ts";
 import {
   type EcdhGroup,
   type EcdhKeyPair,
@@ -170,6 +191,11 @@ export interface HandshakeLayer {
   readonly dtls: boolean;
   /** Frames outgoing messages for the transcript (assigns message_seq). */
   readonly frame: Framer;
+  /**
+   * DTLS: the connection ID this record layer wants to receive (RFC 9146
+   * §3), possibly empty; `undefined` when it does not do connection IDs.
+   */
+  readonly connectionId?: Uint8Array;
 }
 
 /**
@@ -190,6 +216,10 @@ interface Negotiated {
   readonly ems: boolean;
   readonly ecdh: EcdhKeyPair | undefined;
   readonly certificateRequested: boolean;
+  /** Issued (full handshake) or resumed session ID; empty for none. */
+  readonly sessionId: Uint8Array;
+  /** The cached session an abbreviated handshake resumes. */
+  readonly resumed?: ResumableSession;
 }
 
 type ServerState =
@@ -247,6 +277,8 @@ export class ServerHandshake {
   #pskIdentity: string | undefined;
   #psk: Uint8Array | undefined;
   #clientRandom: Uint8Array | undefined;
+  #recordLayer: RecordLayerAgreement | undefined;
+  #sessionId: Uint8Array | undefined;
 
   /**
    * @param config Credentials and preferences.
@@ -274,6 +306,20 @@ export class ServerHandshake {
     return this.#clientRandom;
   }
 
+  /** What the hellos agreed for the record layer, once the ServerHello is out. */
+  get recordLayer(): RecordLayerAgreement | undefined {
+    return this.#recordLayer;
+  }
+
+  /**
+   * Removes this handshake's session from the cache: a fatal alert
+   * invalidates the session (RFC 5246 §7.2.2).
+   */
+  invalidateSession(): void {
+    if (this.#sessionId === undefined) return;
+    this.#config.sessionCache?.delete(this.#sessionId);
+  }
+
   /**
    * Handles one input and returns what to do.
    *
@@ -286,6 +332,7 @@ export class ServerHandshake {
       return await this.#handle(now, input);
     } catch (err) {
       this.#state = { name: "Failed" };
+      this.invalidateSession();
       throw err;
     }
   }
@@ -334,7 +381,7 @@ export class ServerHandshake {
       case "ExpectClientHello":
         if (msg.type !== HandshakeType.client_hello) break;
         this.#transcript.add(input.framed);
-        return await this.#onClientHello(msg.body);
+        return await this.#onClientHello(now, msg.body);
       case "ExpectCertificate": {
         if (msg.type !== HandshakeType.certificate) break;
         this.#transcript.add(input.framed);
@@ -450,6 +497,22 @@ export class ServerHandshake {
           ),
           msg.body.verifyData,
         );
+        if (hs.resumed !== undefined) {
+          // RFC 5246 §7.3 figure 2: the client's Finished ends the
+          // abbreviated handshake; the server's flight went first
+          this.#transcript.reset();
+          this.#state = { name: "Established" };
+          return [{
+            kind: "established",
+            session: {
+              suite: hs.suite,
+              identity: hs.resumed.identity,
+              extendedMasterSecret: hs.ems,
+              resumed: true,
+              resumable: hs.resumed,
+            },
+          }];
+        }
         this.#transcript.add(input.framed);
         const body = encodeFinished({
           verifyData: verifyData(
@@ -463,6 +526,12 @@ export class ServerHandshake {
         // the transcript is not needed any more: free its messages, which an
         // idle association would otherwise hold for its whole life
         this.#transcript.reset();
+        const resumable = this.#cacheSession(
+          now,
+          hs,
+          state.master,
+          state.identity,
+        );
         this.#psk = undefined;
         this.#state = { name: "Established" };
         return [
@@ -475,6 +544,7 @@ export class ServerHandshake {
               suite: hs.suite,
               identity: state.identity,
               extendedMasterSecret: hs.ems,
+              ...(resumable === undefined ? {} : { resumable }),
             },
           },
         ];
@@ -505,13 +575,181 @@ export class ServerHandshake {
     return secret;
   }
 
+  /** Stores a completed full handshake's session when a session ID was issued. */
+  #cacheSession(
+    now: number,
+    hs: Negotiated,
+    master: Uint8Array,
+    identity: PeerIdentity | undefined,
+  ): ResumableSession | undefined {
+    const cache = this.#config.sessionCache;
+    if (cache === undefined || hs.sessionId.length === 0) return undefined;
+    const mfl = this.#recordLayer?.maxFragmentLength;
+    const session: ResumableSession = {
+      id: hs.sessionId,
+      suite: hs.suite,
+      masterSecret: master,
+      extendedMasterSecret: hs.ems,
+      identity,
+      ...(this.#psk === undefined ? {} : { psk: this.#psk }),
+      ...(mfl === undefined ? {} : { maxFragmentLength: mfl }),
+    };
+    cache.put(now, hs.sessionId, session);
+    this.#sessionId = hs.sessionId;
+    return session;
+  }
+
+  /**
+   * The cached session a ClientHello may resume, or `undefined` for a full
+   * handshake: known ID, suite still configured and offered, same
+   * max_fragment_length, and credentials still valid (the PSK identity
+   * still maps to the same key; a certificate still within its validity
+   * period). RFC 7627 §5.3: a session with extended master secret offered
+   * without the extension aborts the handshake; a session without it is
+   * never resumed (a full handshake instead of the "SHOULD abort" when
+   * neither side uses it).
+   */
+  async #resumable(
+    now: number,
+    hello: ClientHello,
+    ems: boolean,
+    maxFragmentLength: number | undefined,
+  ): Promise<ResumableSession | undefined> {
+    const cache = this.#config.sessionCache;
+    if (cache === undefined || hello.sessionId.length === 0) return undefined;
+    const session = cache.get(now, hello.sessionId);
+    if (session === undefined) return undefined;
+    if (session.extendedMasterSecret && !ems) {
+      throw new TlsAlertError(
+        AlertDescription.handshake_failure,
+        "ClientHello resumes an extended-master-secret session without the extension (RFC 7627 §5.3)",
+      );
+    }
+    if (!session.extendedMasterSecret) return undefined;
+    const suite = session.suite;
+    if (
+      !hello.cipherSuites.includes(suite.id) || !this.#suites.includes(suite) ||
+      session.maxFragmentLength !== maxFragmentLength
+    ) {
+      return undefined;
+    }
+    const identity = session.identity;
+    if (suite.kx === "psk" || suite.kx === "ecdhe_psk") {
+      if (identity?.kind !== "psk" || session.psk === undefined) {
+        return undefined;
+      }
+      const key = await this.#config.psk?.(identity.identity);
+      if (key === undefined || !constantTimeEqual(key, session.psk)) {
+        // the identity was removed or its key changed: never again
+        cache.delete(session.id);
+        return undefined;
+      }
+      return session;
+    }
+    if (this.#config.certificate === undefined) return undefined;
+    if (identity?.kind === "x509") {
+      const leaf = identity.chain[0];
+      const skip = this.#config.clientAuth?.skipValidityCheck === true;
+      if (leaf === undefined || (!skip && leaf.notAfter.getTime() < now)) {
+        cache.delete(session.id);
+        return undefined;
+      }
+    } else if (this.#config.clientAuth?.failIfNoPeerCert === true) {
+      return undefined;
+    }
+    return session;
+  }
+
+  /**
+   * RFC 5246 §7.3 figure 2: ServerHello with the session's ID and suite,
+   * ChangeCipherSpec and Finished under keys from the cached master secret
+   * and the new randoms; then the client's ChangeCipherSpec and Finished.
+   */
+  #resume(
+    hello: ClientHello,
+    session: ResumableSession,
+    extensions: Extension[],
+  ): HandshakeAction[] {
+    const suite = session.suite;
+    this.#transcript.setHash(suite.prfHash);
+    const serverRandom = this.#random(32);
+    extensions.push({ type: "extended_master_secret" });
+    const out: HandshakeAction[] = [];
+    this.#send(
+      out,
+      HandshakeType.server_hello,
+      encodeServerHello({
+        version: this.#layer.dtls ? DTLS12 : TLS12,
+        random: serverRandom,
+        sessionId: session.id,
+        cipherSuite: suite.id,
+        compressionMethod: 0,
+        extensions,
+      }),
+    );
+    const master = session.masterSecret;
+    out.push(
+      {
+        kind: "keys",
+        keys: keysFromMaster(suite, master, {
+          client: hello.random,
+          server: serverRandom,
+        }),
+      },
+      { kind: "change_cipher_spec" },
+    );
+    this.#send(
+      out,
+      HandshakeType.finished,
+      encodeFinished({
+        verifyData: verifyData(
+          suite,
+          master,
+          "server finished",
+          this.#transcript.hash(),
+        ),
+      }),
+    );
+    out.push({ kind: "flight_end", final: false });
+    this.#order = startOrder(
+      handshakeOrder({
+        role: "server",
+        kx: suite.kx,
+        dtls: this.#layer.dtls,
+        resumption: true,
+        clientAuth: false,
+      }),
+      { after: HandshakeType.client_hello },
+    );
+    this.#sessionId = session.id;
+    this.#state = {
+      name: "ExpectChangeCipherSpec",
+      hs: {
+        suite,
+        clientRandom: hello.random,
+        serverRandom,
+        ems: true,
+        ecdh: undefined,
+        certificateRequested: false,
+        sessionId: session.id,
+        resumed: session,
+      },
+      master,
+      identity: session.identity,
+    };
+    return out;
+  }
+
   #send(out: HandshakeAction[], type: number, body: Uint8Array): void {
     const framed = this.#layer.frame(type, body);
     this.#transcript.add(framed);
     out.push({ kind: "message", type, body, framed });
   }
 
-  async #onClientHello(hello: ClientHello): Promise<HandshakeAction[]> {
+  async #onClientHello(
+    now: number,
+    hello: ClientHello,
+  ): Promise<HandshakeAction[]> {
     const dtls = this.#layer.dtls;
     this.#clientRandom = hello.random;
     const version = dtls ? DTLS12 : TLS12;
@@ -521,6 +759,13 @@ export class ServerHandshake {
       throw new TlsAlertError(
         AlertDescription.protocol_version,
         `Client offers version 0x${hello.version.toString(16)}`,
+      );
+    }
+    // RFC 8446 §4.2.1: a client that lists its versions must list TLS 1.2
+    if (!dtls && !listsTls12(hello.extensions)) {
+      throw new TlsAlertError(
+        AlertDescription.protocol_version,
+        "Client offers only versions other than TLS 1.2 (supported_versions)",
       );
     }
     // RFC 5746 §3.6: renegotiation_info must be empty in an initial hello
@@ -533,14 +778,53 @@ export class ServerHandshake {
     }
     const secureReneg = reneg !== undefined ||
       hello.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    const ems = hasExtension(
+      hello.extensions,
+      ExtensionType.extended_master_secret,
+    );
+    // RFC 8449, RFC 6066 §4 and RFC 9146 §3 apply to resumptions too
+    const limits = serverRecordLimits(
+      hello.extensions,
+      this.#config.recordSizeLimit === undefined
+        ? {}
+        : { recordSizeLimit: this.#config.recordSizeLimit },
+    );
+    const cids = dtls
+      ? serverConnectionIds(hello.extensions, this.#layer.connectionId)
+      : undefined;
+    this.#recordLayer = {
+      ...limits.limits,
+      ...(cids === undefined ? {} : {
+        connectionId: cids.connectionId,
+        peerConnectionId: cids.peerConnectionId,
+      }),
+    };
+    const extensions: Extension[] = [];
+    if (secureReneg) {
+      extensions.push({
+        type: "renegotiation_info",
+        renegotiatedConnection: new Uint8Array(0),
+      });
+    }
+    extensions.push(...limits.reply, ...(cids ? [cids.reply] : []));
+    const session = await this.#resumable(
+      now,
+      hello,
+      ems,
+      limits.limits.maxFragmentLength,
+    );
+    if (session !== undefined) return this.#resume(hello, session, extensions);
     const groups =
       findExtension(hello.extensions, "supported_groups")?.groups ??
         // RFC 8422 §4: absent means the client supports any curve
         SUPPORTED_GROUPS;
     const sigExt = findExtension(hello.extensions, "signature_algorithms");
-    // RFC 5246 §7.4.1.4.1: absent → {sha1,ecdsa}; we sign SHA-256 anyway
+    // RFC 5246 §7.4.1.4.1: absent → {sha1,ecdsa} / {sha1,rsa}; we sign SHA-256 anyway
     const sigSchemes = sigExt?.schemes ??
-      [SignatureScheme.ecdsa_secp256r1_sha256];
+      [
+        SignatureScheme.ecdsa_secp256r1_sha256,
+        SignatureScheme.rsa_pkcs1_sha256,
+      ];
     const group = SUPPORTED_GROUPS.find((g) => groups.includes(g));
     const cert = this.#config.certificate;
     const suite = this.#suites.find((s) => {
@@ -551,11 +835,11 @@ export class ServerHandshake {
         case "ecdhe_psk":
           return this.#config.psk !== undefined && group !== undefined;
         case "ecdhe_ecdsa":
-          return cert !== undefined && group !== undefined &&
-            cert.key.kind === "ec" &&
-            chooseSignatureScheme(sigSchemes, cert.key) !== undefined;
         case "ecdhe_rsa":
-          return false;
+          // the suite names the certificate's key type (RFC 8422 §2.1, RFC 5246 §7.4.2)
+          return cert !== undefined && group !== undefined &&
+            cert.key.kind === (s.kx === "ecdhe_ecdsa" ? "ec" : "rsa") &&
+            chooseSignatureScheme(sigSchemes, cert.key) !== undefined;
       }
     });
     if (suite === undefined) {
@@ -564,19 +848,13 @@ export class ServerHandshake {
         "No cipher suite in common",
       );
     }
-    const ems = hasExtension(
-      hello.extensions,
-      ExtensionType.extended_master_secret,
-    );
     this.#transcript.setHash(suite.prfHash);
     const serverRandom = this.#random(32);
-    const extensions: Extension[] = [];
-    if (secureReneg) {
-      extensions.push({
-        type: "renegotiation_info",
-        renegotiatedConnection: new Uint8Array(0),
-      });
-    }
+    // RFC 5246 §7.4.1.3: a session ID makes the session resumable; only
+    // extended-master-secret sessions are worth one (RFC 7627 §5.3)
+    const sessionId = this.#config.sessionCache !== undefined && ems
+      ? this.#random(32)
+      : new Uint8Array(0);
     if (ems) extensions.push({ type: "extended_master_secret" });
     const ecc = suite.kx !== "psk";
     if (
@@ -585,6 +863,9 @@ export class ServerHandshake {
       // RFC 8422 §5.2: uncompressed only
       extensions.push({ type: "ec_point_formats", formats: [0] });
     }
+    const staple = this.#staple(hello, suite);
+    // RFC 6066 §8: an empty status_request promises a CertificateStatus
+    if (staple !== undefined) extensions.push({ type: "status_request" });
     const out: HandshakeAction[] = [];
     this.#send(
       out,
@@ -592,7 +873,7 @@ export class ServerHandshake {
       encodeServerHello({
         version,
         random: serverRandom,
-        sessionId: new Uint8Array(0),
+        sessionId,
         cipherSuite: suite.id,
         compressionMethod: 0,
         extensions,
@@ -607,7 +888,7 @@ export class ServerHandshake {
     }
     const hint = new TextEncoder().encode(this.#config.pskIdentityHint ?? "");
     const clientAuth = this.#config.clientAuth !== undefined &&
-      suite.kx === "ecdhe_ecdsa";
+      (suite.kx === "ecdhe_ecdsa" || suite.kx === "ecdhe_rsa");
     switch (suite.kx) {
       case "psk":
         // RFC 4279 §2: ServerKeyExchange only to carry a hint
@@ -630,12 +911,20 @@ export class ServerHandshake {
           }),
         );
         break;
-      case "ecdhe_ecdsa": {
+      case "ecdhe_ecdsa":
+      case "ecdhe_rsa": {
         this.#send(
           out,
           HandshakeType.certificate,
           encodeCertificate({ certificates: cert!.chain.map((c) => c.der) }),
         );
+        if (staple !== undefined) {
+          this.#send(
+            out,
+            HandshakeType.certificate_status,
+            encodeCertificateStatus({ ocspResponse: staple }),
+          );
+        }
         const scheme = chooseSignatureScheme(sigSchemes, cert!.key)!;
         const signature = await sign(
           cert!.key,
@@ -656,7 +945,10 @@ export class ServerHandshake {
             out,
             HandshakeType.certificate_request,
             encodeCertificateRequest({
-              certificateTypes: [ClientCertificateType.ecdsa_sign],
+              certificateTypes: [
+                ClientCertificateType.ecdsa_sign,
+                ClientCertificateType.rsa_sign,
+              ],
               signatureAlgorithms: CLIENT_SIGNATURE_SCHEMES,
               certificateAuthorities: this.#config.clientAuth!.trustAnchors
                 .map((c) => c.subject.raw),
@@ -665,8 +957,6 @@ export class ServerHandshake {
         }
         break;
       }
-      case "ecdhe_rsa":
-        break;
     }
     this.#send(out, HandshakeType.server_hello_done, encodeServerHelloDone());
     out.push({ kind: "flight_end", final: false });
@@ -687,11 +977,27 @@ export class ServerHandshake {
       ems,
       ecdh,
       certificateRequested: clientAuth,
+      sessionId,
     };
     this.#state = clientAuth
       ? { name: "ExpectCertificate", hs }
       : { name: "ExpectClientKeyExchange", hs, clientChain: [] };
     return out;
+  }
+
+  /**
+   * The OCSP response to staple (RFC 6066 §8): only for a certificate
+   * suite, a client that asked for OCSP status and a configured source
+   * that has one at hand.
+   */
+  #staple(hello: ClientHello, suite: CipherSuite): Uint8Array | undefined {
+    if (suite.kx !== "ecdhe_ecdsa" && suite.kx !== "ecdhe_rsa") {
+      return undefined;
+    }
+    const asked = findExtension(hello.extensions, "status_request");
+    if (asked?.request?.kind !== "ocsp") return undefined;
+    const staple = this.#config.ocspStaple?.();
+    return staple !== undefined && staple.length > 0 ? staple : undefined;
   }
 
   async #checkClientCertificate(
@@ -732,14 +1038,30 @@ export class ServerHandshake {
         result.message,
       );
     }
-    if (chain[0]!.publicKey?.kind !== "ec") {
+    if (chain[0]!.publicKey === undefined) {
       throw new TlsAlertError(
         AlertDescription.unsupported_certificate,
-        "Client certificate key is not ECDSA",
+        "Client certificate key is neither ECDSA nor RSA",
       );
     }
     return chain;
   }
+}
+
+/**
+ * Whether a ClientHello's supported_versions extension (RFC 8446 §4.2.1,
+ * kept as an unknown extension) is absent or lists TLS 1.2.
+ */
+function listsTls12(extensions: readonly Extension[]): boolean {
+  const ext = extensions.find((e) =>
+    e.type === "unknown" && e.code === ExtensionType.supported_versions
+  );
+  if (ext === undefined || ext.type !== "unknown") return true;
+  const data = ext.data;
+  for (let i = 1; i + 1 < data.length && i <= data[0]!; i += 2) {
+    if (data[i] === 0x03 && data[i + 1] === 0x03) return true;
+  }
+  return false;
 }
 
 // One pool of spare ephemeral keys per server configuration and group: the
@@ -766,8 +1088,5 @@ function ecdhPool(
   return pool;
 }
 
-/** Schemes accepted for client CertificateVerify. */
-const CLIENT_SIGNATURE_SCHEMES: readonly number[] = [
-  SignatureScheme.ecdsa_secp256r1_sha256,
-  SignatureScheme.ecdsa_secp384r1_sha384,
-];
+/** Schemes accepted for client CertificateVerify (ECDSA and RSA keys). */
+const CLIENT_SIGNATURE_SCHEMES: readonly number[] = SUPPORTED_SIGNATURE_SCHEMES;

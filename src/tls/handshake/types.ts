@@ -16,6 +16,7 @@
 
 import type { CipherSuite } from "../cipher_suites.ts";
 import type { RecordKeys } from "../record_protection.ts";
+import type { ResumableSession, SessionCache } from "../session_cache.ts";
 import type { PrivateKey } from "../../crypto/mod.ts";
 import type { Certificate, Crl } from "../../pki/mod.ts";
 
@@ -101,6 +102,48 @@ export interface EstablishedSession {
   readonly identity: PeerIdentity | undefined;
   /** Whether RFC 7627 extended master secret is in use. */
   readonly extendedMasterSecret: boolean;
+  /** Whether this was an abbreviated handshake (RFC 5246 §7.3 figure 2). */
+  readonly resumed?: boolean;
+  /**
+   * What a later handshake can resume, when the server issued a session ID
+   * (a client passes it as {@link ClientHandshakeConfig.session}).
+   */
+  readonly resumable?: ResumableSession;
+  /**
+   * Client: the DER OCSPResponse the server stapled in a CertificateStatus
+   * (RFC 6066 §8), unverified; absent when none was sent.
+   */
+  readonly ocspResponse?: Uint8Array;
+}
+
+/**
+ * What the hellos agreed for the record layer, read from the machine's
+ * `recordLayer` getter once the ServerHello has been handled (and kept for
+ * the association's life).
+ *
+ * - RFC 9146 connection IDs: `connectionId` is the CID this side asked to
+ *   receive, `peerConnectionId` the one the peer asked for; both are set
+ *   (possibly empty) exactly when the extension was negotiated, and records
+ *   of epochs above 0 sent to a peer with a non-empty CID are `tls12_cid`
+ *   records.
+ * - RFC 6066 §4 `maxFragmentLength`: the plaintext bound of every record
+ *   after the ServerHello, both directions, handshake records included.
+ * - RFC 8449 record size limits: protected records sent must not exceed
+ *   `peerRecordSizeLimit` plaintext bytes; `recordSizeLimit` is what this
+ *   side announced.
+ *
+ * @example
+ * ```ts
+ * import type { RecordLayerAgreement } from "./types.ts";
+ * const a: RecordLayerAgreement = { maxFragmentLength: 512 };
+ * ```
+ */
+export interface RecordLayerAgreement {
+  readonly connectionId?: Uint8Array;
+  readonly peerConnectionId?: Uint8Array;
+  readonly maxFragmentLength?: number;
+  readonly peerRecordSizeLimit?: number;
+  readonly recordSizeLimit?: number;
 }
 
 /**
@@ -231,6 +274,24 @@ export interface ServerHandshakeConfig {
   readonly clientAuth?: ClientAuthConfig;
   /** Random source (tests); default WebCrypto. */
   readonly random?: (length: number) => Uint8Array;
+  /**
+   * Issue session IDs and resume sessions from this cache (RFC 5246 §7.3);
+   * no session IDs without it. Share one cache between the associations
+   * of a listener.
+   */
+  readonly sessionCache?: SessionCache<ResumableSession>;
+  /**
+   * RFC 8449 record_size_limit announced to clients that send the
+   * extension: the largest record plaintext accepted; default 2^14.
+   */
+  readonly recordSizeLimit?: number;
+  /**
+   * The DER OCSPResponse to staple now (RFC 6066 §8), asked for during each
+   * full certificate handshake whose client sent `status_request`; it must
+   * answer at once from a cache (see `src/net/ocsp_stapler.ts`).
+   * `undefined`: nothing to staple.
+   */
+  readonly ocspStaple?: () => Uint8Array | undefined;
 }
 
 /**
@@ -257,6 +318,21 @@ export interface ClientHandshakeConfig {
   readonly certificate?: CertifiedKey;
   /** Random source (tests); default WebCrypto. */
   readonly random?: (length: number) => Uint8Array;
+  /**
+   * A session to offer for resumption (from an earlier connection's
+   * `EstablishedSession.resumable`); offered only with extended master
+   * secret (RFC 7627 §5.3) and when its suite is still configured.
+   */
+  readonly session?: ResumableSession;
+  /** RFC 6066 §4 max_fragment_length to ask for: 512, 1024, 2048 or 4096. */
+  readonly maxFragmentLength?: 512 | 1024 | 2048 | 4096;
+  /** RFC 8449 record_size_limit to announce (64..16384). */
+  readonly recordSizeLimit?: number;
+  /**
+   * Send `status_request` (RFC 6066 §8) with certificate suites: the
+   * stapled response, if any, comes out as `EstablishedSession.ocspResponse`.
+   */
+  readonly requestOcspStaple?: boolean;
 }
 
 /**

@@ -21,6 +21,11 @@ import {
   encodeCertificateRequest,
 } from "./certificate_request.ts";
 import {
+  type CertificateStatus,
+  decodeCertificateStatus,
+  encodeCertificateStatus,
+} from "./certificate_status.ts";
+import {
   type CertificateVerify,
   decodeCertificateVerify,
   encodeCertificateVerify,
@@ -85,6 +90,10 @@ export type HandshakeMessage =
   }
   | { readonly type: typeof HandshakeType.server_hello_done }
   | {
+    readonly type: typeof HandshakeType.certificate_status;
+    readonly body: CertificateStatus;
+  }
+  | {
     readonly type: typeof HandshakeType.certificate_verify;
     readonly body: CertificateVerify;
   }
@@ -117,7 +126,7 @@ function needKx(ctx: HandshakeContext, type: number): KeyExchange {
  * Decodes a handshake body by its type.
  *
  * @throws {TlsAlertError} `unexpected_message` for a type postern does not
- *   handle (new_session_ticket, certificate_status, unknown values) or a
+ *   handle (new_session_ticket, unknown values) or a
  *   HelloVerifyRequest outside DTLS; `decode_error` for a non-empty
  *   HelloRequest; whatever the message's decoder throws.
  * @throws {TypeError} for a key-exchange message when `ctx.kx` is missing.
@@ -165,6 +174,8 @@ export function decodeHandshakeMessage(
     case HandshakeType.server_hello_done:
       decodeServerHelloDone(body);
       return { type };
+    case HandshakeType.certificate_status:
+      return { type, body: decodeCertificateStatus(body) };
     case HandshakeType.certificate_verify:
       return { type, body: decodeCertificateVerify(body) };
     case HandshakeType.client_key_exchange:
@@ -221,6 +232,8 @@ export function encodeHandshakeMessage(
       return encodeCertificateRequest(msg.body);
     case HandshakeType.server_hello_done:
       return encodeServerHelloDone();
+    case HandshakeType.certificate_status:
+      return encodeCertificateStatus(msg.body);
     case HandshakeType.certificate_verify:
       return encodeCertificateVerify(msg.body);
     case HandshakeType.client_key_exchange:

@@ -1,6 +1,6 @@
 /**
  * Handshake message bodies (RFC 5246 §7.4, RFC 6347 §4.2, RFC 4279,
- * RFC 5489, RFC 8422): one `encodeX` / `decodeX` pair per message, plus the
+ * RFC 5489, RFC 8422, RFC 6066 §8): one `encodeX` / `decodeX` pair per message, plus the
  * 4-byte TLS handshake header and the ChangeCipherSpec body.
  *
  * Decoders throw {@link DecodeError} for malformed structure and
@@ -71,6 +71,11 @@ export {
   decodeCertificateRequest,
   encodeCertificateRequest,
 } from "./certificate_request.ts";
+export {
+  type CertificateStatus,
+  decodeCertificateStatus,
+  encodeCertificateStatus,
+} from "./certificate_status.ts";
 export {
   decodeServerHelloDone,
   encodeServerHelloDone,

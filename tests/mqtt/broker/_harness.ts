@@ -175,17 +175,28 @@ export class Harness {
     }
   }
 
+  /** Moves the clock, running timers and sweeps at their deadlines. */
   advance(ms: number): void {
     const end = this.now + ms;
     for (;;) {
-      const next = this.broker.nextTimeout();
-      if (next === undefined || next > end) break;
+      const { keepAlive, sessionExpiry } = this.broker.sweepDeadlines();
+      const next = Math.min(
+        this.broker.nextTimeout() ?? Infinity,
+        keepAlive ?? Infinity,
+        sessionExpiry ?? Infinity,
+      );
+      if (next > end) break;
       this.now = Math.max(this.now, next);
-      this.broker.handleTimeout(this.now);
-      this.flush();
+      this.#tick();
     }
     this.now = end;
+    this.#tick();
+  }
+
+  #tick(): void {
     this.broker.handleTimeout(this.now);
+    this.broker.sweepKeepAlive(this.now);
+    this.broker.sweepSessions(this.now);
     this.flush();
   }
 

@@ -75,6 +75,15 @@ export function handleConnect(
     ? packet.clientId
     : `auto-${encodeHex(core.random(12))}`; // [MQTT-3.1.3-6], [MQTT-3.1.3-7]
   const identity = conn.info.identity;
+  const refusal = identity?.refusal?.reason;
+  if (refusal !== undefined) {
+    const v5 = conn.version === 5;
+    const code = refusal === "bad_credentials"
+      ? (v5 ? 0x86 : 0x04)
+      : (v5 ? 0x87 : 0x05);
+    refuse(core, conn, { code, now });
+    return;
+  }
   if (
     packet.username === undefined && identity === undefined &&
     !core.allowAnonymous
@@ -173,7 +182,7 @@ export function finishConnect(
     ? props?.sessionExpiryInterval ?? 0
     : packet.clean
     ? 0
-    : Infinity;
+    : core.limits.persistentSessionExpiry;
   const expiry = Math.min(requested, core.limits.maxSessionExpiry);
   if (session?.expiresAt !== undefined && session.expiresAt <= now) {
     core.endSession(session, now);
@@ -192,6 +201,7 @@ export function finishConnect(
   }
   session.expiryInterval = expiry;
   session.expiresAt = undefined;
+  core.sessionExpiry.delete(session);
   session.connection = conn.id;
   conn.session = session;
   conn.sessionExpiryInterval = requested;

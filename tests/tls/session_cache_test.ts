@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SessionCache } from "../../src/dtls/session_cache.ts";
+import { SessionCache } from "../../src/tls/session_cache.ts";
 
 const id = (n: number) => new Uint8Array(32).fill(n);
 
@@ -57,4 +57,15 @@ Deno.test("SessionCache rejects bad IDs and bounds", () => {
   c.put(0, id(9), 9);
   assert.equal(c.delete(id(9)), true);
   assert.equal(c.delete(id(9)), false);
+});
+
+Deno.test("SessionCache.deleteWhere() removes the selected sessions only", () => {
+  const c = new SessionCache<string>();
+  c.put(0, id(1), "device-1");
+  c.put(0, id(2), "device-2");
+  c.put(0, id(3), "device-1");
+  assert.equal(c.deleteWhere((v) => v === "device-1"), 2);
+  assert.equal(c.size, 1);
+  assert.equal(c.get(0, id(2)), "device-2");
+  assert.equal(c.deleteWhere(() => false), 0);
 });

@@ -4,9 +4,12 @@
  * and an entry older than its lifetime is never returned (RFC 5246 §F.1.4
  * suggests at most 24 hours). Sans-IO: time comes in as `now` (ms).
  *
- * What is stored is the caller's business (for TLS 1.2: the suite, the
+ * What is stored is the caller's business; the TLS 1.2 / DTLS 1.2 server
+ * machine (`handshake/server.ts`) stores a {@link ResumableSession} (suite,
  * master secret, whether extended master secret was used, the peer's
- * identity); the cache only bounds it.
+ * identity) when `ServerHandshakeConfig.sessionCache` is set, and the DTLS
+ * and TLS-over-TCP listeners share the one cache class. Revocation removes
+ * the entries of a revoked credential with {@link SessionCache.deleteWhere}.
  *
  * @example
  * ```ts
@@ -23,6 +26,53 @@
  *
  * @module
  */
+
+import type { CipherSuite } from "./cipher_suites.ts";
+import type { PeerIdentity } from "./handshake/types.ts";
+
+/**
+ * What an abbreviated handshake (RFC 5246 §7.3 figure 2) resumes from. The
+ * server keeps these in its {@link SessionCache}; a client keeps the one of
+ * its last connection (`EstablishedSession.resumable`) and offers it in
+ * `ClientHandshakeConfig.session`.
+ *
+ * @example
+ * ```ts
+ * import type { ResumableSession } from "./session_cache.ts";
+ * import { cipherSuiteByName } from "./cipher_suites.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const s: ResumableSession = {
+ *   id: new Uint8Array(32).fill(1),
+ *   suite: cipherSuiteByName("PSK-AES128-CCM8")!,
+ *   masterSecret: new Uint8Array(48),
+ *   extendedMasterSecret: true,
+ *   identity: { kind: "psk", identity: "device-1" },
+ * };
+ * assert.equal(s.id.length, 32);
+ * ```
+ */
+export interface ResumableSession {
+  /** The session_id, 1..32 bytes (RFC 5246 §7.4.1.2). */
+  readonly id: Uint8Array;
+  readonly suite: CipherSuite;
+  /** The 48-byte master secret. */
+  readonly masterSecret: Uint8Array;
+  /** Whether the master secret is an RFC 7627 extended one. */
+  readonly extendedMasterSecret: boolean;
+  /** The peer as authenticated by the full handshake. */
+  readonly identity: PeerIdentity | undefined;
+  /**
+   * Server side of a PSK session: the key it was made with. Resumption
+   * needs the identity to still map to this key in the credential store.
+   */
+  readonly psk?: Uint8Array;
+  /**
+   * RFC 6066 §4: the max_fragment_length code in force; it applies to
+   * resumptions of the session too.
+   */
+  readonly maxFragmentLength?: number;
+}
 
 /**
  * Bounds of a {@link SessionCache}.
@@ -146,5 +196,35 @@ export class SessionCache<T> {
    */
   delete(id: Uint8Array): boolean {
     return this.#map.delete(keyOf(id));
+  }
+
+  /**
+   * Forgets every session whose value `predicate` selects (a revoked
+   * credential's sessions must not resume).
+   *
+   * @param predicate Chooses the entries to remove.
+   * @returns How many were removed.
+   *
+   * @example
+   * ```ts
+   * import { SessionCache } from "./session_cache.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const cache = new SessionCache<string>();
+   * cache.put(0, new Uint8Array([1]), "device-1");
+   * cache.put(0, new Uint8Array([2]), "device-2");
+   * assert.equal(cache.deleteWhere((v) => v === "device-1"), 1);
+   * assert.equal(cache.size, 1);
+   * ```
+   */
+  deleteWhere(predicate: (value: T) => boolean): number {
+    let n = 0;
+    for (const [key, entry] of this.#map) {
+      if (predicate(entry.value)) {
+        this.#map.delete(key);
+        n++;
+      }
+    }
+    return n;
   }
 }

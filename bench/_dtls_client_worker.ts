@@ -1,0 +1,77 @@
+/**
+ * The client side of `bench/dtls_load.ts`'s server-CPU figures, in a Web
+ * Worker: its own V8 isolate and heap, so neither its JavaScript nor its
+ * garbage collection lands in the server's CPU windows. The main thread
+ * sends datagrams and gets back the client's answers; the two never run at
+ * the same time.
+ *
+ * Messages in: `{ kind: "init", mode, suite, caPem? }`, `{ kind: "start" }`,
+ * `{ kind: "input", datagrams }`. Messages out: `{ kind: "ready" }` and
+ * `{ kind: "output", datagrams, established }`.
+ *
+ * @module
+ */
+
+import { DtlsAssociation } from "../src/dtls/association.ts";
+import { parseCertificatePem } from "../src/pki/mod.ts";
+import type { ClientHandshakeConfig } from "../src/tls/handshake/types.ts";
+
+interface Init {
+  readonly kind: "init";
+  readonly mode: "psk" | "ecdhe";
+  readonly suite: string;
+  readonly psk: Uint8Array;
+  readonly caPem?: string;
+}
+
+type Message =
+  | Init
+  | { readonly kind: "start"; readonly now: number }
+  | {
+    readonly kind: "input";
+    readonly now: number;
+    readonly datagrams: Uint8Array[];
+  };
+
+/** The worker's global scope (this file runs only as a Web Worker). */
+const scope = self as unknown as {
+  postMessage(message: unknown): void;
+  onmessage: ((e: MessageEvent<Message>) => void) | null;
+};
+
+let config: ClientHandshakeConfig | undefined;
+let client: DtlsAssociation | undefined;
+
+function reply(): void {
+  const datagrams: Uint8Array[] = [];
+  for (let d; (d = client!.pollTransmit()) !== undefined;) datagrams.push(d);
+  scope.postMessage({
+    kind: "output",
+    datagrams,
+    established: client!.established,
+  });
+}
+
+scope.onmessage = async (e: MessageEvent<Message>) => {
+  const m = e.data;
+  switch (m.kind) {
+    case "init":
+      config = m.mode === "psk"
+        ? { psk: { identity: "bench", key: m.psk }, cipherSuites: [m.suite] }
+        : {
+          trustAnchors: parseCertificatePem(m.caPem!),
+          cipherSuites: [m.suite],
+        };
+      scope.postMessage({ kind: "ready" });
+      return;
+    case "start":
+      client = new DtlsAssociation({ role: "client", client: config! });
+      client.start(m.now);
+      reply();
+      return;
+    case "input":
+      for (const d of m.datagrams) await client!.handleInput(m.now, d);
+      reply();
+      return;
+  }
+};

@@ -1,0 +1,270 @@
+/**
+ * Test-side helpers for MQTT over TLS with client certificates and hot
+ * reload, shared by the tests of every TLS path (`node:tls`, postern's TLS
+ * engine, `Deno.listenTls`): a `node:tls` MQTT client whose every wait is
+ * bounded, a self-signed server certificate, atomic file replacement, and
+ * a CRL made with `openssl ca` that revokes one serial of `inter`.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import tls from "node:tls";
+import type net from "node:net";
+import { encodePacket } from "../../src/mqtt/mod.ts";
+import {
+  encodePem,
+  issueCertificate,
+  parseCertificate,
+  privateKeyToPem,
+} from "../../src/pki/mod.ts";
+import { generateEcKeyPair } from "../../src/crypto/mod.ts";
+import type { PkiFixtures } from "./pki_fixtures.ts";
+import { openssl } from "./openssl.ts";
+
+/** An MQTT 3.1.1 CONNECT with an empty client id. */
+export const CONNECT: Uint8Array = encodePacket({
+  type: "connect",
+  protocolVersion: 4,
+  clean: true,
+  keepAlive: 0,
+  clientId: "",
+}, 4);
+
+/** A connected MQTT over TLS client that got its CONNACK. */
+export interface MqttTlsClient {
+  readonly socket: tls.TLSSocket;
+  /** The server certificate's SHA-256 fingerprint, `AA:BB:…`. */
+  readonly fingerprint: string;
+  /** The CONNACK bytes. */
+  readonly connack: Uint8Array;
+  /** Whether the socket closed. */
+  readonly closed: () => boolean;
+  /** The next received chunk; throws after `timeoutMs` (default 5 s). */
+  next(timeoutMs?: number): Promise<Uint8Array>;
+}
+
+/**
+ * Connects over TLS (certificate not checked), sends CONNECT and waits for
+ * the CONNACK; every wait is bounded by `timeoutMs` (default 10 s).
+ */
+export async function mqttTlsClient(
+  port: number,
+  options: {
+    cert?: string;
+    key?: string;
+    socket?: net.Socket;
+    maxVersion?: "TLSv1.2" | "TLSv1.3";
+    timeoutMs?: number;
+  } = {},
+): Promise<MqttTlsClient> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const socket = tls.connect({
+    ...(options.socket
+      ? { socket: options.socket }
+      : { port, host: "127.0.0.1" }),
+    servername: "localhost",
+    rejectUnauthorized: false,
+    ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+    ...(options.cert ? { cert: options.cert, key: options.key } : {}),
+  });
+  const chunks: Uint8Array[] = [];
+  let closed = false;
+  let wake: (() => void) | undefined;
+  socket.on("data", (d: Uint8Array) => {
+    chunks.push(new Uint8Array(d));
+    wake?.();
+  });
+  socket.on("error", () => wake?.());
+  socket.on("close", () => {
+    closed = true;
+    wake?.();
+  });
+  try {
+    await bounded(
+      new Promise<void>((resolve, reject) => {
+        socket.once("secureConnect", resolve);
+        socket.once("error", reject);
+        socket.once("close", () => reject(new Error("closed in handshake")));
+      }),
+      timeoutMs,
+      "the TLS handshake",
+    );
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  const next = async (ms = 5_000) => {
+    const end = Date.now() + ms;
+    while (chunks.length === 0) {
+      if (closed) throw new Error("closed before data");
+      if (Date.now() > end) throw new Error(`no data within ${ms} ms`);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 100);
+      });
+    }
+    return chunks.shift()!;
+  };
+  socket.write(CONNECT);
+  let connack: Uint8Array;
+  try {
+    connack = await next(timeoutMs);
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  assert.equal(connack[0], 0x20);
+  return {
+    socket,
+    fingerprint: socket.getPeerCertificate().fingerprint256 ?? "",
+    connack,
+    closed: () => closed,
+    next,
+  };
+}
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+export async function bounded<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new Error(`timed out after ${ms} ms waiting for ${what}`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A SHA-256 hex fingerprint as `node:tls` prints it (`AA:BB:…`). */
+export function colonHex(hex: string): string {
+  return hex.toUpperCase().match(/../g)!.join(":");
+}
+
+/** A self-signed P-256 server certificate for `localhost`, PEM. */
+export async function selfSignedServer(): Promise<
+  { cert: string; key: string; fp: string }
+> {
+  const key = await generateEcKeyPair("P-256");
+  const der = await issueCertificate({
+    subject: { CN: "localhost" },
+    subjectKey: key,
+    now: Date.now(),
+    days: 1,
+    extKeyUsage: ["serverAuth"],
+    subjectAltNames: ["localhost"],
+  });
+  return {
+    cert: encodePem("CERTIFICATE", der),
+    key: privateKeyToPem(key),
+    fp: colonHex(parseCertificate(der).fingerprintSha256),
+  };
+}
+
+/** Replaces `path` by a rename, as editors and secret mounts do. */
+export async function writeAtomically(
+  path: string,
+  text: string,
+): Promise<void> {
+  await Deno.writeTextFile(`${path}.tmp`, text);
+  await Deno.rename(`${path}.tmp`, path);
+}
+
+/** A CRL signed by `inter` that revokes `serial`, as DER (`dir` is scratch). */
+export async function makeCrlRevoking(
+  dir: string,
+  f: PkiFixtures,
+  serial: bigint,
+): Promise<Uint8Array> {
+  const hex = serial.toString(16).toUpperCase().padStart(4, "0");
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    `${dir}/index.txt`,
+    `R\t300101000000Z\t240101000000Z,keyCompromise\t${hex}\tunknown\t/CN=revoked\n`,
+  );
+  await Deno.writeTextFile(`${dir}/crlnumber`, "10\n");
+  await Deno.writeTextFile(
+    `${dir}/ca.cnf`,
+    `[ca]\ndefault_ca=d\n[d]\ndatabase=${dir}/index.txt\ncrlnumber=${dir}/crlnumber\ndefault_md=sha256\ndefault_crl_days=1\ncertificate=${f.certs.inter.certPath}\nprivate_key=${f.certs.inter.keyPath}\n`,
+  );
+  await openssl([
+    "ca",
+    "-config",
+    `${dir}/ca.cnf`,
+    "-gencrl",
+    "-out",
+    `${dir}/r.crl`,
+  ]);
+  return new Uint8Array(
+    await openssl(["crl", "-in", `${dir}/r.crl`, "-outform", "DER"]),
+  );
+}
+
+/** A device certificate of `inter` with serial `serial` naming `crlUrl` as its distribution point. */
+export async function deviceWithDistributionPoint(
+  dir: string,
+  f: PkiFixtures,
+  options: { cn: string; serial: number; crlUrl: string },
+): Promise<{ certPem: string; keyPem: string; der: Uint8Array }> {
+  await Deno.writeTextFile(
+    `${dir}/ext.cnf`,
+    `[v3]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\ncrlDistributionPoints=URI:${options.crlUrl}\n`,
+  );
+  await openssl([
+    "ecparam",
+    "-name",
+    "prime256v1",
+    "-genkey",
+    "-noout",
+    "-out",
+    `${dir}/d.key`,
+  ]);
+  await openssl([
+    "req",
+    "-new",
+    "-key",
+    `${dir}/d.key`,
+    "-subj",
+    `/CN=${options.cn}`,
+    "-out",
+    `${dir}/d.csr`,
+  ]);
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    `${dir}/d.csr`,
+    "-CA",
+    f.certs.inter.certPath,
+    "-CAkey",
+    f.certs.inter.keyPath,
+    "-set_serial",
+    String(options.serial),
+    "-days",
+    "2",
+    "-extfile",
+    `${dir}/ext.cnf`,
+    "-extensions",
+    "v3",
+    "-out",
+    `${dir}/d.crt`,
+  ]);
+  return {
+    certPem: await Deno.readTextFile(`${dir}/d.crt`),
+    keyPem: await Deno.readTextFile(`${dir}/d.key`),
+    der: new Uint8Array(
+      await openssl(["x509", "-in", `${dir}/d.crt`, "-outform", "DER"]),
+    ),
+  };
+}
