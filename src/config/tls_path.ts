@@ -178,6 +178,15 @@ export function tlsPathFor(
       }
       : { engine: "native", reason: "ssl_options.tls_engine is native" };
   }
+  if (
+    listener.proxyProtocol && tls.versions.includes("tlsv1.2") &&
+    !(verifyPeer && listener.family === "ssl")
+  ) {
+    return {
+      engine: "postern",
+      reason: "proxy_protocol: the PROXY header comes before the TLS handshake",
+    };
+  }
   if (listener.family === "wss") {
     return {
       engine: "native",

@@ -16,9 +16,15 @@ function configWith(family: string, extra: Record<string, unknown> = {}) {
   return { config, origins };
 }
 
-Deno.test("checkFiles() refuses proxy_protocol on ssl (Deno TLS) and wss listeners", async () => {
+Deno.test("checkFiles() refuses proxy_protocol on ssl and wss listeners forced onto Deno's TLS", async () => {
   for (const family of ["ssl", "wss"]) {
-    const tls = { ssl_options: { certfile: "c.pem", keyfile: "k.pem" } };
+    const tls = {
+      ssl_options: {
+        certfile: "c.pem",
+        keyfile: "k.pem",
+        tls_engine: "native",
+      },
+    };
     const { config, origins } = configWith(family, tls);
     const errors = await checkFiles(
       config,
@@ -51,7 +57,7 @@ Deno.test("checkFiles() accepts proxy_protocol on tcp and ws listeners", async (
 
 Deno.test("checkFiles() accepts proxy_protocol on wss on postern's TLS engine, and says how in the refusal", async () => {
   const engine = configWith("wss", {
-    ssl_options: { certfile: "c.pem", keyfile: "k.pem", tls_engine: "postern" },
+    ssl_options: { certfile: "c.pem", keyfile: "k.pem" },
   });
   const read = () => Promise.resolve(new Uint8Array([1]));
   const accepted = await checkFiles(engine.config, read, {
@@ -63,7 +69,7 @@ Deno.test("checkFiles() accepts proxy_protocol on wss on postern's TLS engine, a
     [],
   );
   const deno = configWith("wss", {
-    ssl_options: { certfile: "c.pem", keyfile: "k.pem" },
+    ssl_options: { certfile: "c.pem", keyfile: "k.pem", tls_engine: "native" },
   });
   const refused = await checkFiles(deno.config, read, {
     origins: deno.origins,

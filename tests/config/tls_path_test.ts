@@ -150,7 +150,8 @@ Deno.test("checkFiles() accepts proxy_protocol on an ssl listener served by post
       [{ ciphers: "PSK-AES128-GCM-SHA256" }, {
         psk_authentication: { enable: true },
       }, true],
-      [{}, {}, false],
+      [{}, {}, true],
+      [{ tls_engine: "native" }, {}, false],
     ] as const
   ) {
     const { config, origins, errors } = load({
@@ -166,6 +167,35 @@ Deno.test("checkFiles() accepts proxy_protocol on an ssl listener served by post
     const proxy = found.filter((e) => e.path.endsWith("proxy_protocol"));
     assert.equal(proxy.length, allowed ? 0 : 1, JSON.stringify(options));
     if (!allowed) assert.match(proxy[0]!.message, /tls_engine to postern/);
+  }
+});
+
+Deno.test("tlsPathFor() serves proxy_protocol listeners on an engine that reads the header", () => {
+  const cases: [Record<string, unknown>, string, string][] = [
+    [{}, "ssl", "postern"],
+    [{ verify: "verify_peer", cacertfile: "ca.pem" }, "ssl", "node"],
+    [{ versions: ["tlsv1.3"] }, "ssl", "native"],
+    [{}, "wss", "postern"],
+  ];
+  for (const [options, family, engine] of cases) {
+    const { config, errors } = load({
+      listeners: {
+        [family]: {
+          default: {
+            enable: true,
+            proxy_protocol: true,
+            ssl_options: { ...TLS, ...options },
+          },
+        },
+      },
+    });
+    assert.deepEqual(errors, [], JSON.stringify(options));
+    const listener = config.listeners.find((l) =>
+      l.family === family && l.name === "default"
+    )!;
+    const path = tlsPathFor(config, listener);
+    assert.equal(path.engine, engine, `${family} ${JSON.stringify(options)}`);
+    if (engine === "postern") assert.match(path.reason, /proxy_protocol/);
   }
 });
 

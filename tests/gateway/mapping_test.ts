@@ -33,10 +33,10 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function rig(
+function rig(
   store?: CredentialStore,
   allowAnonymous = true,
-): Promise<Rig> {
+): Rig {
   const broker = new Broker({ sysInterval: 0 });
   const driver = new MqttDriver(broker);
   const ref: { gw?: CoapGateway } = {};
@@ -127,7 +127,7 @@ function drain(server: CoapServer): { to: string; m: CoapMessage }[] {
 }
 
 Deno.test("CoapGateway publishes, answers retained GETs and notifies observers", async () => {
-  const r = await rig();
+  const r = rig();
   try {
     const { server, gw, broker, driver } = r;
     assert.equal(
@@ -173,7 +173,7 @@ Deno.test("device API: token telemetry and attributes reach devices/{device}/...
     { permission: "deny", action: "publish", topic: "devices/E/telemetry" },
     { permission: "allow", action: "all", topic: "#" },
   ]);
-  const r = await rig(store);
+  const r = rig(store);
   try {
     const { server } = r;
     assert.equal(
@@ -227,7 +227,7 @@ Deno.test("device API: RPC requests reach the observing device only, its answer 
   const store = new MemoryStore();
   await store.addPsk("D", new Uint8Array(16));
   await store.addPsk("E", new Uint8Array(16));
-  const r = await rig(store);
+  const r = rig(store);
   try {
     const { server, broker, driver } = r;
     const d = { peer: "d", identity: { kind: "psk", identity: "D" } };
@@ -295,7 +295,7 @@ Deno.test("/ps: anonymous only with allow_anonymous; identities publish under th
     { permission: "allow", action: "publish", topic: "sensors/%u" },
     { permission: "allow", action: "subscribe", topic: "sensors/#" },
   ]);
-  const closed = await rig(store, false);
+  const closed = rig(store, false);
   try {
     const anon = await request(closed.server, 2, "/ps/a", { payload: "1" });
     assert.equal(anon.code, 0x81);
@@ -328,7 +328,7 @@ Deno.test("/ps: anonymous only with allow_anonymous; identities publish under th
   } finally {
     await closed.close();
   }
-  const open = await rig(store, true);
+  const open = rig(store, true);
   try {
     assert.equal(
       (await request(open.server, 2, "/ps/a", { payload: "1" })).code,
@@ -343,7 +343,7 @@ Deno.test("/ps: anonymous only with allow_anonymous; identities publish under th
 Deno.test("an observation ends when its credential is removed: the next notification is 4.01", async () => {
   const store = new MemoryStore();
   const { token } = await store.addToken("D");
-  const r = await rig(store);
+  const r = rig(store);
   try {
     const { server, broker, driver } = r;
     assert.equal(
@@ -372,7 +372,7 @@ Deno.test("an observation ends when its credential is removed: the next notifica
 });
 
 Deno.test("a notification too large for one datagram: its Block2 follow-up is served from the notified message", async () => {
-  const r = await rig();
+  const r = rig();
   try {
     const { server, broker, driver } = r;
     assert.equal(
