@@ -35,6 +35,7 @@
  * deno run -A --v8-flags=--expose-gc bench/dtls_load.ts          # everything (≈ 2 min)
  * deno run -A --v8-flags=--expose-gc bench/dtls_load.ts --quick  # smaller counts
  * deno run -A bench/dtls_load.ts --only=memory                   # one part: inproc|records|memory|udp|speed|resumed
+ * deno run -A bench/dtls_load.ts --only=inproc --mode=psk         # one handshake kind: psk|ecdhe
  * ```
  *
  * @module
@@ -698,6 +699,8 @@ async function main(): Promise<void> {
   const roundsArg = args.find((a) => a.startsWith("--rounds="))?.slice(9);
   const rounds = roundsArg === undefined ? 3 : Number(roundsArg);
   const want = (part: string) => only === undefined || only === part;
+  const mode = args.find((a) => a.startsWith("--mode="))?.slice(7);
+  const wantMode = (m: string) => mode === undefined || mode === m;
   const line = (s: string) => console.log(s);
 
   if (want("inproc")) {
@@ -707,14 +710,18 @@ async function main(): Promise<void> {
           summary(r.map((x) => x.cpuMs), 3)
         } ms, server wall ${summary(r.map((x) => x.wallMs), 3)} ms`,
       );
-    report(
-      "PSK full handshake + cookie",
-      await inProcess("psk", quick ? 300 : 2000, rounds),
-    );
-    report(
-      "ECDHE-ECDSA one-way + cookie",
-      await inProcess("ecdhe", quick ? 60 : 300, rounds),
-    );
+    if (wantMode("psk")) {
+      report(
+        "PSK full handshake + cookie",
+        await inProcess("psk", quick ? 300 : 2000, rounds),
+      );
+    }
+    if (wantMode("ecdhe")) {
+      report(
+        "ECDHE-ECDSA one-way + cookie",
+        await inProcess("ecdhe", quick ? 60 : 300, rounds),
+      );
+    }
   }
   if (want("records")) {
     for (const size of [64, 1024]) {

@@ -61,10 +61,10 @@ export class ByteReader {
     return this.#pos < this.#bytes.length;
   }
 
-  #need(n: number, what: string): void {
+  #need(n: number, what: string, suffix = ""): void {
     if (n > this.#bytes.length - this.#pos) {
       throw new DecodeError(
-        what,
+        what + suffix,
         this.absolutePosition,
         `needs ${n} bytes, ${this.remaining} left`,
       );
@@ -97,8 +97,8 @@ export class ByteReader {
     return this.#uint(6, what);
   }
 
-  #uint(n: number, what: string): number {
-    this.#need(n, what);
+  #uint(n: number, what: string, suffix = ""): number {
+    this.#need(n, what, suffix);
     let v = 0;
     for (let i = 0; i < n; i++) {
       v = v * 256 + (this.#bytes[this.#pos + i] as number);
@@ -137,17 +137,17 @@ export class ByteReader {
 
   /** Reads a vector with a one-byte length prefix. */
   vector8(what = "vector"): ByteReader {
-    return this.sub(this.uint8(`${what} length`), what);
+    return this.sub(this.#uint(1, what, " length"), what);
   }
 
   /** Reads a vector with a two-byte length prefix. */
   vector16(what = "vector"): ByteReader {
-    return this.sub(this.uint16(`${what} length`), what);
+    return this.sub(this.#uint(2, what, " length"), what);
   }
 
   /** Reads a vector with a three-byte length prefix. */
   vector24(what = "vector"): ByteReader {
-    return this.sub(this.uint24(`${what} length`), what);
+    return this.sub(this.#uint(3, what, " length"), what);
   }
 
   /** Returns all remaining bytes (a view) and advances to the end. */

@@ -24,9 +24,12 @@ export class ByteWriter {
   #buf: Uint8Array;
   #len = 0;
 
-  /** @param capacity Initial buffer size in bytes. */
+  /**
+   * @param capacity Bytes to reserve up front (a hint: the writer grows as
+   *   needed).
+   */
   constructor(capacity = 256) {
-    this.#buf = new Uint8Array(Math.max(16, capacity));
+    this.#buf = takeScratch(capacity);
   }
 
   /** Number of bytes written so far. */
@@ -36,7 +39,7 @@ export class ByteWriter {
 
   #reserve(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
+    let size = Math.max(SCRATCH_SIZE, this.#buf.length * 2);
     while (size < this.#len + n) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.#buf.subarray(0, this.#len));
@@ -48,10 +51,16 @@ export class ByteWriter {
       throw new RangeError(`Cannot write ${value} as a ${8 * n}-bit integer`);
     }
     this.#reserve(n);
-    let v = value;
-    for (let i = n - 1; i >= 0; i--) {
-      this.#buf[this.#len + i] = v % 256;
-      v = Math.floor(v / 256);
+    const buf = this.#buf;
+    const end = this.#len + n - 1;
+    if (n <= 4) {
+      for (let i = 0; i < n; i++) buf[end - i] = value >>> (8 * i);
+    } else {
+      let v = value;
+      for (let i = 0; i < n; i++) {
+        buf[end - i] = v % 256;
+        v = Math.floor(v / 256);
+      }
     }
     this.#len += n;
     return this;
@@ -121,9 +130,40 @@ export class ByteWriter {
     return this.#vector(3, body);
   }
 
-  /** Returns a copy of the bytes written. */
+  /**
+   * Returns a copy of the bytes written and empties the writer (its buffer
+   * goes back to a small pool shared by all writers, so encoding a message
+   * allocates only its result).
+   */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#len);
+    const out = this.#buf.slice(0, this.#len);
+    giveScratch(this.#buf);
+    this.#buf = EMPTY;
+    this.#len = 0;
+    return out;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const SCRATCH_SIZE = 1024;
+const MAX_POOLED_SIZE = 65_536;
+const MAX_POOLED = 16;
+const scratch: Uint8Array[] = [];
+
+/** A buffer of at least `capacity` bytes: a pooled one when one is big enough. */
+function takeScratch(capacity: number): Uint8Array {
+  const pooled = scratch.pop();
+  if (pooled !== undefined && pooled.length >= capacity) return pooled;
+  if (pooled !== undefined) scratch.push(pooled);
+  return new Uint8Array(Math.max(SCRATCH_SIZE, capacity));
+}
+
+function giveScratch(buf: Uint8Array): void {
+  if (
+    buf.length >= SCRATCH_SIZE && buf.length <= MAX_POOLED_SIZE &&
+    scratch.length < MAX_POOLED
+  ) {
+    scratch.push(buf);
   }
 }
 

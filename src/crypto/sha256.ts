@@ -101,8 +101,8 @@ const IV = new Int32Array([
   0x5be0cd19,
 ]);
 
-/** Message schedule ring (16 words); JavaScript runs one compression at a time. */
-const W = new Int32Array(16);
+/** Message schedule (64 words); JavaScript runs one compression at a time. */
+const W = new Int32Array(64);
 
 /** One compression of the 64-byte block at `data[offset]` into `s[so..so+8]`. */
 function compress(
@@ -111,27 +111,25 @@ function compress(
   offset: number,
   so = 0,
 ): void {
+  for (let i = 0, j = offset; i < 16; i++, j += 4) {
+    W[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) |
+      data[j + 3]!;
+  }
+  for (let i = 16; i < 64; i++) {
+    const w15 = W[i - 15]!;
+    const w2 = W[i - 2]!;
+    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^
+      (w15 >>> 3);
+    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^
+      (w2 >>> 10);
+    W[i] = (s1 + W[i - 7]! + s0 + W[i - 16]!) | 0;
+  }
   let a = s[so]!, b = s[so + 1]!, c = s[so + 2]!, d = s[so + 3]!;
   let e = s[so + 4]!, f = s[so + 5]!, g = s[so + 6]!, h = s[so + 7]!;
   for (let i = 0; i < 64; i++) {
-    let w: number;
-    if (i < 16) {
-      const j = offset + 4 * i;
-      w = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) |
-        data[j + 3]!;
-    } else {
-      const w15 = W[(i - 15) & 15]!;
-      const w2 = W[(i - 2) & 15]!;
-      const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^
-        (w15 >>> 3);
-      const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^
-        (w2 >>> 10);
-      w = (s1 + W[(i - 7) & 15]! + s0 + W[i & 15]!) | 0;
-    }
-    W[i & 15] = w;
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^
       ((e >>> 25) | (e << 7));
-    const t1 = (h + S1 + (g ^ (e & (f ^ g))) + K[i]! + w) | 0;
+    const t1 = (h + S1 + (g ^ (e & (f ^ g))) + K[i]! + W[i]!) | 0;
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^
       ((a >>> 22) | (a << 10));
     const t2 = (S0 + ((a & b) | (c & (a | b)))) | 0;

@@ -108,6 +108,8 @@ export class CookieJar {
   #current: HmacKey | undefined;
   #previous: HmacKey | undefined;
   #rotatedAt = 0;
+  #lastPeer: PeerAddress = { hostname: "", port: -1 };
+  #lastHead = new Uint8Array(0);
 
   /**
    * Creates a jar; its first secret is drawn on first use.
@@ -144,7 +146,7 @@ export class CookieJar {
    * @param peer The datagram's source address.
    * @param clientHelloBinding The serialised ClientHello fields that must
    *   repeat (version, random, session_id, cipher_suites,
-   *   compression_methods).
+   *   compression_methods), whole or as consecutive parts.
    * @returns The cookie to send in the HelloVerifyRequest.
    *
    * @example
@@ -159,7 +161,7 @@ export class CookieJar {
   create(
     now: number,
     peer: PeerAddress,
-    clientHelloBinding: Uint8Array,
+    clientHelloBinding: Uint8Array | readonly Uint8Array[],
   ): Uint8Array {
     this.#rotate(now);
     return this.#mac(this.#current!, peer, clientHelloBinding);
@@ -190,7 +192,7 @@ export class CookieJar {
   verify(
     now: number,
     peer: PeerAddress,
-    clientHelloBinding: Uint8Array,
+    clientHelloBinding: Uint8Array | readonly Uint8Array[],
     cookie: Uint8Array,
   ): boolean {
     this.#rotate(now);
@@ -233,22 +235,42 @@ export class CookieJar {
     return new HmacKey("SHA-256", secret);
   }
 
-  #mac(key: HmacKey, peer: PeerAddress, binding: Uint8Array): Uint8Array {
+  #mac(
+    key: HmacKey,
+    peer: PeerAddress,
+    binding: Uint8Array | readonly Uint8Array[],
+  ): Uint8Array {
+    const parts = binding instanceof Uint8Array ? [binding] : binding;
+    let length = 0;
+    for (const p of parts) length += p.length;
+    const head = this.#head(peer);
+    const o = head.length - 3;
+    head[o] = (length >>> 16) & 0xff;
+    head[o + 1] = (length >>> 8) & 0xff;
+    head[o + 2] = length & 0xff;
+    return key.mac([head, ...parts]).subarray(0, this.#length);
+  }
+
+  /**
+   * The length-prefixed peer fields, host<1..255> and port(2), then room
+   * for the binding's 3-byte length; cached for the last peer, since a
+   * cookie is made and checked for the same one.
+   */
+  #head(peer: PeerAddress): Uint8Array {
+    const last = this.#lastPeer;
+    if (last.hostname === peer.hostname && last.port === peer.port) {
+      return this.#lastHead;
+    }
     const host = encoder.encode(peer.hostname);
-    // length-prefixed fields: host<1..255>, port(2), binding<0..2^24-1>
-    const head = new Uint8Array(1 + host.length + 2 + 3);
     const hostLength = Math.min(host.length, 255);
+    const head = new Uint8Array(1 + hostLength + 2 + 3);
     head[0] = hostLength;
     head.set(host.subarray(0, hostLength), 1);
     const o = 1 + hostLength;
     head[o] = (peer.port >>> 8) & 0xff;
     head[o + 1] = peer.port & 0xff;
-    head[o + 2] = (binding.length >>> 16) & 0xff;
-    head[o + 3] = (binding.length >>> 8) & 0xff;
-    head[o + 4] = binding.length & 0xff;
-    return key.mac([head.subarray(0, o + 5), binding]).subarray(
-      0,
-      this.#length,
-    );
+    this.#lastPeer = { hostname: peer.hostname, port: peer.port };
+    this.#lastHead = head;
+    return head;
   }
 }

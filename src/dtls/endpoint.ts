@@ -58,22 +58,17 @@
  * @module
  */
 
-import { ByteReader } from "../bytes/mod.ts";
-import { ByteWriter } from "../bytes/mod.ts";
 import { ContentType } from "../tls/content_type.ts";
 import { HandshakeType } from "../tls/handshake_type.ts";
-import {
-  type ClientHello,
-  decodeClientHello,
-  encodeHelloVerifyRequest,
-} from "../tls/messages/mod.ts";
+import { encodeHelloVerifyRequest } from "../tls/messages/mod.ts";
 import type { ServerHandshakeConfig } from "../tls/handshake/types.ts";
 import { IdleIndex } from "../sessions/idle_index.ts";
 import type { SweepTarget } from "../sessions/sweeper.ts";
 import { type AssociationEvent, DtlsAssociation } from "./association.ts";
 import { CookieJar, type PeerAddress } from "./cookie.ts";
-import { decodeRecord, DTLS_1_0, encodeRecord } from "./record.ts";
-import { decodeHandshakeFragment, encodeHandshakeMessage } from "./fragment.ts";
+import { type ClientHelloView, viewClientHello } from "./client_hello_view.ts";
+import { DTLS_1_0, encodeRecord } from "./record.ts";
+import { encodeHandshakeMessage } from "./fragment.ts";
 import type { FlightTimerOptions } from "./flight_timer.ts";
 import { randomBytes } from "../crypto/mod.ts";
 
@@ -257,7 +252,7 @@ export class DtlsServerEndpoint {
     const key = keyOf(from);
     // RFC 9146 §6: a CID record finds its association whatever the address
     const entry = this.#byConnectionId(bytes) ?? this.#table.get(key);
-    const hello = mayBeClientHello(bytes) ? this.#parseHello(bytes) : undefined;
+    const hello = viewClientHello(bytes);
     if (hello !== undefined) {
       const a = entry?.association;
       // a delayed copy of the ClientHello that created the association goes
@@ -266,7 +261,7 @@ export class DtlsServerEndpoint {
       // §4.2.1), then the replacement of §4.2.8
       if (
         a === undefined || a.closed ||
-        !sameBytes(a.clientRandom, hello.hello.random)
+        !sameBytes(a.clientRandom, hello.random)
       ) {
         await this.#hello(now, bytes, from, hello);
         return;
@@ -429,45 +424,13 @@ export class DtlsServerEndpoint {
     };
   }
 
-  #parseHello(
-    bytes: Uint8Array,
-  ):
-    | { hello: ClientHello; recordSeq: number; messageSeq: number }
-    | undefined {
-    try {
-      const r = new ByteReader(bytes);
-      const record = decodeRecord(r);
-      if (record.type !== ContentType.handshake || record.epoch !== 0) {
-        return undefined;
-      }
-      const fr = new ByteReader(record.fragment);
-      const f = decodeHandshakeFragment(fr);
-      // RFC 6347 §4.2.1: the ClientHello must fit one record unfragmented
-      if (
-        f.msgType !== HandshakeType.client_hello || f.fragmentOffset !== 0 ||
-        f.body.length !== f.length
-      ) {
-        return undefined;
-      }
-      return {
-        hello: decodeClientHello(f.body, { dtls: true }),
-        recordSeq: record.sequenceNumber,
-        messageSeq: f.messageSeq,
-      };
-    } catch {
-      return undefined;
-    }
-  }
-
   async #hello(
     now: number,
     bytes: Uint8Array,
     from: PeerAddress,
-    parsed: { hello: ClientHello; recordSeq: number; messageSeq: number },
+    hello: ClientHelloView,
   ): Promise<void> {
-    const { hello } = parsed;
-    const binding = cookieBinding(hello);
-    const cookie = hello.cookie ?? new Uint8Array(0);
+    const { binding, cookie } = hello;
     if (
       cookie.length === 0 || !this.#jar.verify(now, from, binding, cookie)
     ) {
@@ -483,10 +446,10 @@ export class DtlsServerEndpoint {
           type: ContentType.handshake,
           version: DTLS_1_0,
           epoch: 0,
-          sequenceNumber: parsed.recordSeq,
+          sequenceNumber: hello.recordSeq,
           fragment: encodeHandshakeMessage(
             HandshakeType.hello_verify_request,
-            parsed.messageSeq,
+            hello.messageSeq,
             body,
           ),
         }),
@@ -521,8 +484,7 @@ export class DtlsServerEndpoint {
       this.#handshakes.delete(oldest);
     }
     // RFC 9146 §3: a connection ID only for a client that offers the extension
-    const cid = this.#cidLength > 0 &&
-        hello.extensions.some((e) => e.type === "connection_id")
+    const cid = this.#cidLength > 0 && hello.offersConnectionId
       ? this.#newConnectionId()
       : undefined;
     const association = new DtlsAssociation({
@@ -533,7 +495,7 @@ export class DtlsServerEndpoint {
       ...(this.#config.timer === undefined
         ? {}
         : { timer: this.#config.timer }),
-      initial: { messageSeq: parsed.messageSeq, recordSeq: parsed.recordSeq },
+      initial: { messageSeq: hello.messageSeq, recordSeq: hello.recordSeq },
     });
     const entry: Entry = cid === undefined
       ? { peer: from, association }
@@ -575,34 +537,6 @@ export class DtlsServerEndpoint {
       if (!this.#byCid.has(hexOf(cid))) return cid;
     }
   }
-}
-
-/**
- * The ClientHello fields a cookie binds (RFC 6347 §4.2.1: they must not
- * change between the two ClientHellos): version, random, session_id,
- * cipher_suites, compression_methods.
- */
-function cookieBinding(hello: ClientHello): Uint8Array {
-  const w = new ByteWriter(64);
-  w.uint16(hello.version);
-  w.bytes(hello.random);
-  w.vector8((v) => v.bytes(hello.sessionId));
-  w.vector16((v) => {
-    for (const s of hello.cipherSuites) v.uint16(s);
-  });
-  w.vector8((v) => {
-    for (const m of hello.compressionMethods) v.uint8(m);
-  });
-  return w.finish();
-}
-
-/**
- * Cheap pre-check before parsing: a handshake record (22) of epoch 0 whose
- * first fragment is a ClientHello (1), RFC 6347 §4.1 and §4.2.2 layouts.
- */
-function mayBeClientHello(b: Uint8Array): boolean {
-  return b.length > 25 && b[0] === 22 && b[3] === 0 && b[4] === 0 &&
-    b[13] === 1;
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {

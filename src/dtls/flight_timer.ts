@@ -308,6 +308,12 @@ export type FlightEntry =
     readonly messageSeq: number;
     /** The whole, unfragmented body. */
     readonly body: Uint8Array;
+    /**
+     * The same message with its 12-byte header (fragment_offset 0,
+     * fragment_length = length), as the transcript holds it: sent as it
+     * is when it fits one fragment.
+     */
+    readonly framed?: Uint8Array;
   }
   | {
     readonly kind: "change_cipher_spec";
@@ -399,6 +405,14 @@ export class Flight {
         });
         continue;
       }
+      if (e.framed !== undefined && e.body.length <= maxFragmentBody) {
+        out.push({
+          type: ContentType.handshake,
+          epoch: e.epoch,
+          fragment: e.framed,
+        });
+        continue;
+      }
       for (
         const fragment of fragmentHandshake(
           e.msgType,
@@ -430,7 +444,9 @@ export class Flight {
     const out: Uint8Array[] = [];
     for (const e of this.entries) {
       if (e.kind === "handshake") {
-        out.push(encodeHandshakeMessage(e.msgType, e.messageSeq, e.body));
+        out.push(
+          e.framed ?? encodeHandshakeMessage(e.msgType, e.messageSeq, e.body),
+        );
       }
     }
     return out;

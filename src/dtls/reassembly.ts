@@ -35,7 +35,11 @@
  * @module
  */
 
-import { encodeHandshakeMessage, type HandshakeFragment } from "./fragment.ts";
+import {
+  encodeHandshakeMessage,
+  HANDSHAKE_HEADER_LENGTH,
+  type HandshakeFragment,
+} from "./fragment.ts";
 
 /**
  * Options of a {@link Reassembler}.
@@ -265,6 +269,25 @@ export class Reassembler {
     }
     if (length > this.#maxMessageSize) {
       return [{ kind: "dropped", messageSeq, reason: "too_large" }];
+    }
+    if (
+      messageSeq === this.#next && fragmentOffset === 0 &&
+      body.length === length && this.#pending?.has(messageSeq) !== true
+    ) {
+      // the usual case: the next message, whole in one fragment
+      const message = encodeHandshakeMessage(msgType, messageSeq, body);
+      this.#next++;
+      const done: ReassemblyEvent = {
+        kind: "message",
+        msgType,
+        messageSeq,
+        body: message.subarray(HANDSHAKE_HEADER_LENGTH),
+        message,
+      };
+      if (this.#pending === undefined) return [done];
+      const later = this.#deliver();
+      later.unshift(done);
+      return later;
     }
     const table = this.#pending ??= new Map();
     let pending = table.get(messageSeq);

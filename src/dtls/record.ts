@@ -409,6 +409,12 @@ export function packDatagrams(
   let size = 0;
   const flush = () => {
     if (batch.length === 0) return;
+    if (batch.length === 1) {
+      out.push(batch[0]!);
+      batch = [];
+      size = 0;
+      return;
+    }
     const d = new Uint8Array(size);
     let off = 0;
     for (const r of batch) {

@@ -245,7 +245,7 @@ export function keyBlock(
   );
   let offset = 0;
   const cut = (n: number): Uint8Array => {
-    const part = block.slice(offset, offset + n);
+    const part = block.subarray(offset, offset + n);
     offset += n;
     return part;
   };

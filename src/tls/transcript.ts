@@ -91,7 +91,8 @@ export class Transcript {
   }
 
   /**
-   * Appends one whole handshake message (header and body).
+   * Appends one whole handshake message (header and body). The transcript
+   * keeps `message` itself, not a copy: it must not change afterwards.
    *
    * @throws {TypeError} for an empty message or a HelloVerifyRequest, which
    *   never belongs in a transcript (RFC 6347 §4.2.6).
@@ -108,10 +109,9 @@ export class Transcript {
         "Cannot add a HelloVerifyRequest to a transcript (RFC 6347 §4.2.6)",
       );
     }
-    const copy = message.slice();
-    this.#messages.push(copy);
-    this.#length += copy.length;
-    this.#hasher?.update(copy);
+    this.#messages.push(message);
+    this.#length += message.length;
+    this.#hasher?.update(message);
     if (
       type === HandshakeType.client_key_exchange && this.#hasher !== undefined
     ) {

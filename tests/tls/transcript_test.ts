@@ -100,15 +100,6 @@ Deno.test("Transcript.reset() forgets the first ClientHello after a HelloVerifyR
   assert.deepEqual(t.bytes(), second);
 });
 
-Deno.test("Transcript.add() copies its input", () => {
-  const m = message(1, 10);
-  const t = new Transcript();
-  t.add(m);
-  const copy = m.slice();
-  m.fill(0);
-  assert.deepEqual(t.bytes(), copy);
-});
-
 Deno.test("Transcript over OpenSSL's DTLS messages gives the EMS session hash of its 12-byte-header form", () => {
   const f = fixture("dtls-psk-ccm8-hvr-ems");
   const messages = transcriptMessages(f);
