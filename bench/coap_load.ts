@@ -25,6 +25,7 @@
  * ```
  * deno run -A --v8-flags=--expose-gc bench/coap_load.ts           # ≈ 1 min
  * deno run -A --v8-flags=--expose-gc bench/coap_load.ts --quick   # smaller counts
+ * deno run -A bench/coap_load.ts --quick --server-flags="--cpu-prof --cpu-prof-dir=/tmp/p"
  * ```
  *
  * @module
@@ -51,8 +52,11 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean" },
     rounds: { type: "string" },
+    "server-flags": { type: "string" },
   },
 });
+/** Extra `deno run` flags for postern's process, e.g. `--cpu-prof`. */
+const SERVER_FLAGS = flags["server-flags"]?.split(" ").filter((f) => f) ?? [];
 const QUICK = flags.quick ?? false;
 const ROUNDS = Number(flags.rounds ?? (QUICK ? 1 : 3));
 const ONE_SESSION_REQUESTS = QUICK ? 1000 : 4000;
@@ -160,6 +164,7 @@ async function startPostern(dir: string): Promise<Peer> {
     args: [
       "run",
       "-A",
+      ...SERVER_FLAGS,
       MAIN,
       "serve",
       "--config",

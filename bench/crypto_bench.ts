@@ -19,7 +19,7 @@ import {
 } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { x25519 } from "@noble/curves/ed25519.js";
-import { cbc, ctr, gcm } from "@noble/ciphers/aes.js";
+import { cbc, ctr, ecb, gcm } from "@noble/ciphers/aes.js";
 import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { pbkdf2 as noblePbkdf2 } from "@noble/hashes/pbkdf2.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -37,8 +37,13 @@ import {
   tlsPrf,
   verifySignature,
 } from "../src/crypto/mod.ts";
-import { referenceCcmSeal } from "../tests/crypto/_ccm_reference.ts";
+import {
+  NodeAesCcm,
+  referenceCcmSeal,
+} from "../tests/crypto/_ccm_reference.ts";
+import { aesEncryptBlock, expandAesKey } from "../src/crypto/aes.ts";
 import { HmacSha256, Sha256 } from "../src/crypto/sha256.ts";
+import { p256KeyPair } from "../src/crypto/p256.ts";
 
 const subtle = crypto.subtle;
 const IN_FLIGHT = 64;
@@ -76,11 +81,16 @@ const webSig = new Uint8Array(
 );
 const ecdsaParams = { name: "ECDSA", hash: "SHA-256" };
 
-Deno.bench("sign() P-256 [noble, shipped]", {
+Deno.bench("sign() P-256 [p256.ts, shipped]", {
   group: "ecdsa-p256-sign",
   baseline: true,
 }, async () => {
   await sign(ecKey, message, sha256Ecdsa);
+});
+Deno.bench("noble sign P-256 (RFC 6979, no low-S)", {
+  group: "ecdsa-p256-sign",
+}, () => {
+  p256.sign(message, ecKey.d, { lowS: false });
 });
 Deno.bench("WebCrypto sign P-256", { group: "ecdsa-p256-sign" }, async () => {
   await subtle.sign(ecdsaParams, webKeys.privateKey, message);
@@ -132,7 +142,7 @@ const nobleP256Secret = p256.utils.randomSecretKey();
 const nobleX25519Secret = x25519.utils.randomSecretKey();
 
 Deno.bench(
-  "generateEcdhKeyPair(P-256) [noble key pair + WebCrypto PKCS#8 import, shipped]",
+  "generateEcdhKeyPair(P-256) [p256.ts key pair + WebCrypto PKCS#8 import, shipped]",
   { group: "ecdh-p256-keygen", baseline: true },
   async () => {
     await generateEcdhKeyPair("P-256");
@@ -151,6 +161,11 @@ Deno.bench("WebCrypto generateKey + exportKey(raw)", {
 Deno.bench("noble P-256 key pair", { group: "ecdh-p256-keygen" }, () => {
   p256.getPublicKey(p256.utils.randomSecretKey(), false);
 });
+Deno.bench("p256KeyPair() (no WebCrypto import)", {
+  group: "ecdh-p256-keygen",
+}, () => {
+  p256KeyPair();
+});
 Deno.bench(`generateEcdhKeyPair(P-256) ×${IN_FLIGHT} in flight`, {
   group: "ecdh-p256-keygen",
 }, async () => {
@@ -158,7 +173,7 @@ Deno.bench(`generateEcdhKeyPair(P-256) ×${IN_FLIGHT} in flight`, {
 });
 
 Deno.bench(
-  "deriveSharedSecret() P-256 [WebCrypto + noble point check, shipped]",
+  "deriveSharedSecret() P-256 [WebCrypto + p256.ts point check, shipped]",
   {
     group: "ecdh-p256-derive",
     baseline: true,
@@ -182,13 +197,17 @@ function b64url(b: Uint8Array): string {
 }
 
 // One server-side ECDHE: make a key pair, then derive with the client's point.
-Deno.bench("ECDHE P-256 keygen + derive [noble keygen + WebCrypto, shipped]", {
-  group: "ecdhe-p256-total",
-  baseline: true,
-}, async () => {
-  const kp = await generateEcdhKeyPair("P-256");
-  await kp.deriveSharedSecret(peerP256);
-});
+Deno.bench(
+  "ECDHE P-256 keygen + derive [p256.ts keygen + WebCrypto, shipped]",
+  {
+    group: "ecdhe-p256-total",
+    baseline: true,
+  },
+  async () => {
+    const kp = await generateEcdhKeyPair("P-256");
+    await kp.deriveSharedSecret(peerP256);
+  },
+);
 Deno.bench("ECDHE P-256: noble keygen, WebCrypto JWK import + derive", {
   group: "ecdhe-p256-total",
 }, async () => {
@@ -499,25 +518,32 @@ function ccmNobleModes(
 
 const ccm8 = aesCcm(key16, 8);
 const ccm16 = aesCcm(key16, 16);
+const nodeCcm8 = new NodeAesCcm(key16, 8);
+const nodeCcm16 = new NodeAesCcm(key16, 16);
 const sealedCcm8 = ccm8.seal(nonce12, record, aad);
+const small = bytes(64);
+const sealedSmallCcm8 = ccm8.seal(nonce12, small, aad);
 if (
   ccmPerRecordNode(key16, nonce12, record, aad, 8).join() !==
     sealedCcm8.join() ||
-  ccmNobleModes(key16, nonce12, record, aad, 8).join() !== sealedCcm8.join()
+  ccmNobleModes(key16, nonce12, record, aad, 8).join() !==
+    sealedCcm8.join() ||
+  nodeCcm8.seal(nonce12, record, aad).join() !== sealedCcm8.join()
 ) {
   throw new Error("CCM candidates disagree");
 }
 
-Deno.bench(
-  "aesCcm(128, 8).seal 1 KiB [persistent node:crypto ECB + CBC, shipped]",
-  {
-    group: "aes-128-ccm8-seal",
-    baseline: true,
-  },
-  () => {
-    ccm8.seal(nonce12, record, aad);
-  },
-);
+Deno.bench("aesCcm(128, 8).seal 1 KiB [own AES, shipped]", {
+  group: "aes-128-ccm8-seal",
+  baseline: true,
+}, () => {
+  ccm8.seal(nonce12, record, aad);
+});
+Deno.bench("CCM_8 on persistent node:crypto ECB + CBC (shipped before)", {
+  group: "aes-128-ccm8-seal",
+}, () => {
+  nodeCcm8.seal(nonce12, record, aad);
+});
 Deno.bench("CCM_8 on fresh node:crypto CBC + CTR per record", {
   group: "aes-128-ccm8-seal",
 }, () => {
@@ -532,23 +558,91 @@ Deno.bench("CCM_8 block-by-block on noble (test reference)", {
   referenceCcmSeal(key16, nonce12, record, aad, 8);
 });
 
-Deno.bench("aesCcm(128, 8).open 1 KiB [shipped]", {
+Deno.bench("aesCcm(128, 8).open 1 KiB [own AES, shipped]", {
   group: "aes-128-ccm8-open",
   baseline: true,
 }, () => {
   ccm8.open(nonce12, sealedCcm8, aad);
 });
+Deno.bench("CCM_8 open on persistent node:crypto ECB + CBC (before)", {
+  group: "aes-128-ccm8-open",
+}, () => {
+  nodeCcm8.open(nonce12, sealedCcm8, aad);
+});
 
-Deno.bench("aesCcm(128, 16).seal 1 KiB [shipped]", {
+Deno.bench("aesCcm(128, 8).seal 64 B [own AES, shipped]", {
+  group: "aes-128-ccm8-seal-64",
+  baseline: true,
+}, () => {
+  ccm8.seal(nonce12, small, aad);
+});
+Deno.bench("CCM_8 seal 64 B on persistent node:crypto ECB + CBC (before)", {
+  group: "aes-128-ccm8-seal-64",
+}, () => {
+  nodeCcm8.seal(nonce12, small, aad);
+});
+
+Deno.bench("aesCcm(128, 8).open 64 B [own AES, shipped]", {
+  group: "aes-128-ccm8-open-64",
+  baseline: true,
+}, () => {
+  ccm8.open(nonce12, sealedSmallCcm8, aad);
+});
+Deno.bench("CCM_8 open 64 B on persistent node:crypto ECB + CBC (before)", {
+  group: "aes-128-ccm8-open-64",
+}, () => {
+  nodeCcm8.open(nonce12, sealedSmallCcm8, aad);
+});
+
+Deno.bench("aesCcm(128, 16).seal 1 KiB [own AES, shipped]", {
   group: "aes-128-ccm-seal",
   baseline: true,
 }, () => {
   ccm16.seal(nonce12, record, aad);
 });
+Deno.bench("CCM on persistent node:crypto ECB + CBC (before)", {
+  group: "aes-128-ccm-seal",
+}, () => {
+  nodeCcm16.seal(nonce12, record, aad);
+});
 Deno.bench("CCM on fresh node:crypto CBC + CTR per record", {
   group: "aes-128-ccm-seal",
 }, () => {
   ccmPerRecordNode(key16, nonce12, record, aad, 16);
+});
+
+// What a DTLS handshake pays per CCM direction, and per block.
+Deno.bench("aesCcm(128, 8) creation [own AES key schedule, shipped]", {
+  group: "ccm-keying",
+  baseline: true,
+}, () => {
+  aesCcm(key16, 8);
+});
+Deno.bench("NodeAesCcm creation [two createCipheriv, before]", {
+  group: "ccm-keying",
+}, () => {
+  new NodeAesCcm(key16, 8);
+});
+
+const roundKeys = expandAesKey(key16);
+const oneBlock = bytes(16);
+const nodeEcb = createCipheriv("aes-128-ecb", key16, null);
+nodeEcb.setAutoPadding(false);
+Deno.bench("aesEncryptBlock() AES-128 [shipped]", {
+  group: "aes-block",
+  baseline: true,
+}, () => {
+  aesEncryptBlock(roundKeys, oneBlock);
+});
+Deno.bench("node:crypto AES-128-ECB update, one block", {
+  group: "aes-block",
+}, () => {
+  nodeEcb.update(oneBlock);
+});
+Deno.bench("noble ecb encrypt, one block (key schedule per call)", {
+  group: "aes-block",
+}, () => {
+  ecb(key16, { disablePadding: true }).encrypt(oneBlock);
 });
 
 // Keying cost alone: what a per-record createCipheriv pays.

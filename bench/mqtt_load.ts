@@ -20,10 +20,21 @@
  */
 
 import { certsCommand } from "../cli/certs.ts";
+import { concatBytes } from "../src/bytes/mod.ts";
 import { encodePacket, type Packet } from "../src/mqtt/mod.ts";
 import type { ByteStream } from "../src/net/byte_stream.ts";
 import { NodeSocketStream } from "../src/net/node_tls_listener.ts";
 import nodeTls from "node:tls";
+import {
+  drain,
+  freePort,
+  mqttConnect,
+  MqttPacketScanner,
+  mqttPublishes,
+  spawnServer,
+  writeAll,
+  writeMosquittoConf,
+} from "./_load_client.ts";
 
 /** Client credentials for two-way TLS (PEM). */
 interface MutualTls {
@@ -48,63 +59,18 @@ interface Broker {
   stop(): Promise<void>;
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function waitPort(port: number): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (Date.now() < end) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`port ${port} never opened`);
-}
-
-function spawnBroker(
+async function spawnBroker(
   name: string,
   cmd: string,
   args: string[],
   ports: { tcp: number; tls: number; mtls: number },
 ): Promise<Broker> {
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  return Promise.all([
-    waitPort(ports.tcp),
-    waitPort(ports.tls),
-    waitPort(ports.mtls),
-  ]).then(() => ({
-    name,
-    ...ports,
-    pid: child.pid,
-    async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // gone
-      }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // gone
-        }
-      }, 5000);
-      await child.status;
-      clearTimeout(timer);
-    },
-  }));
+  const ready = await spawnServer(cmd, args, [
+    ports.tcp,
+    ports.tls,
+    ports.mtls,
+  ]);
+  return { name, ...ports, ...ready };
 }
 
 async function startPostern(dir: string, certs: string): Promise<Broker> {
@@ -155,13 +121,9 @@ async function startMosquitto(dir: string, certs: string): Promise<Broker> {
   const tls = freePort();
   const mtls = freePort();
   const conf = `${dir}/mosquitto.conf`;
-  await Deno.writeTextFile(
+  await writeMosquittoConf(
     conf,
     [
-      "per_listener_settings false",
-      "allow_anonymous true",
-      "set_tcp_nodelay true",
-      "max_queued_messages 1000",
       `listener ${tcp} 127.0.0.1`,
       `listener ${tls} 127.0.0.1`,
       `certfile ${certs}/serverChain.pem`,
@@ -172,8 +134,7 @@ async function startMosquitto(dir: string, certs: string): Promise<Broker> {
       `keyfile ${certs}/server_key.pem`,
       "require_certificate true",
       "use_identity_as_username true",
-      "",
-    ].join("\n"),
+    ],
   );
   return await spawnBroker("mosquitto", "mosquitto", ["-c", conf], {
     tcp,
@@ -186,7 +147,7 @@ async function startMosquitto(dir: string, certs: string): Promise<Broker> {
 class Client {
   readonly conn: ByteStream;
   readonly #buf = new Uint8Array(256 * 1024);
-  #pending = new Uint8Array(0);
+  readonly #scanner = new MqttPacketScanner();
   received = 0;
   acks = 0;
   #running = false;
@@ -227,13 +188,7 @@ class Client {
       });
     }
     const c = new Client(conn);
-    await c.send({
-      type: "connect",
-      protocolVersion: 4,
-      clean: true,
-      keepAlive: 0,
-      clientId: options.clientId,
-    });
+    await c.write(mqttConnect(options.clientId));
     await c.#readUntil(() => c.acks >= 1);
     c.acks = 0;
     return c;
@@ -246,10 +201,7 @@ class Client {
   async write(bytes: Uint8Array): Promise<void> {
     // A node:tls socket keeps the buffer until it is sent: never reuse it.
     if (this.conn instanceof NodeSocketStream) bytes = bytes.slice();
-    let off = 0;
-    while (off < bytes.length) {
-      off += await this.conn.write(bytes.subarray(off));
-    }
+    await writeAll(this.conn, bytes);
   }
 
   async subscribe(topic: string, qos: 0 | 1): Promise<void> {
@@ -274,50 +226,24 @@ class Client {
       const n = await this.conn.read(this.#buf);
       if (n === null) return;
       const acks = this.#scan(this.#buf.subarray(0, n));
-      if (acks.length > 0) await this.write(concat(acks));
+      if (acks.length > 0) await this.write(concatBytes(...acks));
     }
   }
 
-  /** Splits frames; returns PUBACKs to send. */
+  /** Counts PUBLISH and acknowledgements; returns PUBACKs to send. */
   #scan(chunk: Uint8Array): Uint8Array[] {
-    let data = chunk;
-    if (this.#pending.length > 0) {
-      data = concat([this.#pending, chunk]);
-    }
     const out: Uint8Array[] = [];
-    let at = 0;
-    for (;;) {
-      if (data.length - at < 2) break;
-      let len = 0;
-      let mul = 1;
-      let i = at + 1;
-      let complete = false;
-      for (; i < data.length && i < at + 5; i++) {
-        const b = data[i]!;
-        len += (b & 0x7f) * mul;
-        mul *= 128;
-        if ((b & 0x80) === 0) {
-          complete = true;
-          i++;
-          break;
-        }
-      }
-      if (!complete || i + len > data.length) break;
-      const type = data[at]! >> 4;
-      if (type === 3) {
-        this.received++;
-        const qos = (data[at]! >> 1) & 3;
-        if (qos > 0) {
-          const tl = (data[i]! << 8) | data[i + 1]!;
-          const p = i + 2 + tl;
-          out.push(new Uint8Array([0x40, 2, data[p]!, data[p + 1]!]));
-        }
-      } else {
+    this.#scanner.scan(chunk, (header, body) => {
+      if (header >> 4 !== 3) {
         this.acks++;
+        return;
       }
-      at = i + len;
-    }
-    this.#pending = at === data.length ? new Uint8Array(0) : data.slice(at);
+      this.received++;
+      if (((header >> 1) & 3) > 0) {
+        const p = 2 + ((body[0]! << 8) | body[1]!);
+        out.push(new Uint8Array([0x40, 2, body[p]!, body[p + 1]!]));
+      }
+    });
     return out;
   }
 
@@ -328,16 +254,6 @@ class Client {
       // closed
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 interface Throughput {
@@ -382,19 +298,13 @@ async function throughput(
   // unacknowledged at once, so an identifier is free again when reused.
   const batches: Uint8Array[] = [];
   for (let b = 0; b < 20; b++) {
-    const frames: Uint8Array[] = [];
-    for (let i = 0; i < BATCH; i++) {
-      frames.push(encodePacket({
-        type: "publish",
-        topic,
-        payload,
-        qos: t.qos,
-        retain: false,
-        dup: false,
-        ...(t.qos === 1 ? { packetId: b * BATCH + i + 1 } : {}),
-      }, 4));
-    }
-    batches.push(concat(frames));
+    batches.push(mqttPublishes({
+      topic,
+      payload,
+      qos: t.qos,
+      count: BATCH,
+      firstPacketId: b * BATCH + 1,
+    }));
   }
   // How far the publisher may run ahead of the subscribers: within the
   // brokers' per-client queues (1000 messages), so nothing is dropped.
@@ -417,15 +327,7 @@ async function throughput(
         delivered() < (sent + BATCH) * t.subscribers - lead)
     ) await new Promise((r) => setTimeout(r, 0));
   }
-  let last = delivered();
-  let lastChange = Date.now();
-  while (delivered() < expected && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 1));
-    if (delivered() !== last) {
-      last = delivered();
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange > 1000) break;
-  }
+  await drain(delivered, expected, deadline);
   const seconds = (performance.now() - started) / 1000;
   const got = delivered();
   for (const c of [...subs, pub]) c.close();
@@ -478,13 +380,7 @@ async function idleMemory(
             port: broker.tcp,
           });
           c.setNoDelay(true);
-          await c.write(encodePacket({
-            type: "connect",
-            protocolVersion: 4,
-            clean: true,
-            keepAlive: 0,
-            clientId: `idle-${i + j}`,
-          }, 4));
+          await c.write(mqttConnect(`idle-${i + j}`));
           await c.read(buf);
           conns.push(c);
         }),

@@ -22,16 +22,24 @@
  * @module
  */
 
+import { decodeHex } from "../src/bytes/mod.ts";
 import { encodePacket } from "../src/mqtt/mod.ts";
 import { TlsConnection } from "../src/tls/stream/connection.ts";
 import { TlsEngineStream } from "../src/net/tls_engine_stream.ts";
+import {
+  drain,
+  freePort,
+  mqttConnect,
+  MqttPacketScanner,
+  mqttPublishes,
+  spawnServer,
+  writeMosquittoConf,
+} from "./_load_client.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const KEY_HEX = "8c7011223344556677889900aabbccdd";
-const KEY = Uint8Array.from(
-  KEY_HEX.match(/../g)!.map((h) => parseInt(h, 16)),
-);
+const KEY = decodeHex(KEY_HEX);
 const SUITE = "PSK-AES128-GCM-SHA256";
 const HANDSHAKES = QUICK ? 200 : 1000;
 const CONCURRENCY = 8;
@@ -45,60 +53,13 @@ interface Broker {
   stop(): Promise<void>;
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function waitPort(port: number): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (Date.now() < end) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`port ${port} never opened`);
-}
-
 async function spawnBroker(
   name: string,
   cmd: string,
   args: string[],
   port: number,
 ): Promise<Broker> {
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await waitPort(port);
-  return {
-    name,
-    port,
-    pid: child.pid,
-    async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // gone
-      }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // gone
-        }
-      }, 5000);
-      await child.status;
-      clearTimeout(timer);
-    },
-  };
+  return { name, port, ...await spawnServer(cmd, args, [port]) };
 }
 
 async function startPostern(dir: string): Promise<Broker> {
@@ -133,19 +94,11 @@ async function startPostern(dir: string): Promise<Broker> {
 async function startMosquitto(dir: string): Promise<Broker> {
   const port = freePort();
   const conf = `${dir}/mosquitto.conf`;
-  await Deno.writeTextFile(
-    conf,
-    [
-      "per_listener_settings false",
-      "allow_anonymous true",
-      "set_tcp_nodelay true",
-      "max_queued_messages 1000",
-      `listener ${port} 127.0.0.1`,
-      "psk_hint hint",
-      `psk_file ${dir}/psk.txt`,
-      "",
-    ].join("\n"),
-  );
+  await writeMosquittoConf(conf, [
+    `listener ${port} 127.0.0.1`,
+    "psk_hint hint",
+    `psk_file ${dir}/psk.txt`,
+  ]);
   return await spawnBroker("mosquitto", "mosquitto", ["-c", conf], port);
 }
 
@@ -178,13 +131,7 @@ async function openClient(
   if (!result.ok) {
     throw new Error(`Handshake failed: ${result.closed.reason}`);
   }
-  await stream.write(encodePacket({
-    type: "connect",
-    protocolVersion: 4,
-    clean: true,
-    keepAlive: 0,
-    clientId,
-  }, 4));
+  await stream.write(mqttConnect(clientId));
   const buf = new Uint8Array(64);
   let got = 0;
   while (got < 4) {
@@ -221,21 +168,6 @@ async function handshakes(
   return { perSecond: done / seconds, cpuPerHandshakeMs: cpu / done };
 }
 
-function frameLength(data: Uint8Array, at: number): number | undefined {
-  let len = 0;
-  let mul = 1;
-  for (let i = at + 1; i < data.length && i < at + 5; i++) {
-    const b = data[i]!;
-    len += (b & 0x7f) * mul;
-    mul *= 128;
-    if ((b & 0x80) === 0) {
-      const end = i + 1 + len;
-      return end <= data.length ? end - at : undefined;
-    }
-  }
-  return undefined;
-}
-
 async function qos0(broker: Broker): Promise<number> {
   const topic = `bench/${crypto.randomUUID().slice(0, 8)}`;
   const sub = await openClient(broker.port, `s-${topic}`);
@@ -245,29 +177,17 @@ async function qos0(broker: Broker): Promise<number> {
     subscriptions: [{ topicFilter: topic, qos: 0 }],
   }, 4));
   const buf = new Uint8Array(256 * 1024);
-  let pending = new Uint8Array(0);
+  const scanner = new MqttPacketScanner();
   let received = 0;
   let subacked = false;
   const reading = (async () => {
     while (received < MESSAGES) {
       const n = await sub.read(buf);
       if (n === null) return;
-      let data = buf.subarray(0, n);
-      if (pending.length > 0) {
-        const all = new Uint8Array(pending.length + n);
-        all.set(pending);
-        all.set(data, pending.length);
-        data = all;
-      }
-      let at = 0;
-      for (;;) {
-        const len = frameLength(data, at);
-        if (len === undefined) break;
-        if (data[at]! >> 4 === 3) received++;
+      scanner.scan(buf.subarray(0, n), (header) => {
+        if (header >> 4 === 3) received++;
         else subacked = true;
-        at += len;
-      }
-      pending = data.slice(at);
+      });
     }
   })();
   const until = Date.now() + 5000;
@@ -275,17 +195,13 @@ async function qos0(broker: Broker): Promise<number> {
     await new Promise((r) => setTimeout(r, 10));
   }
   const pub = await openClient(broker.port, `p-${topic}`);
-  const frame = encodePacket({
-    type: "publish",
+  const BATCH = 100;
+  const batch = mqttPublishes({
     topic,
     payload: new Uint8Array(64).fill(0x61),
     qos: 0,
-    retain: false,
-    dup: false,
-  }, 4);
-  const BATCH = 100;
-  const batch = new Uint8Array(frame.length * BATCH);
-  for (let i = 0; i < BATCH; i++) batch.set(frame, i * frame.length);
+    count: BATCH,
+  });
   const start = performance.now();
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   for (let sent = 0; sent < MESSAGES && Date.now() < deadline;) {
@@ -296,9 +212,7 @@ async function qos0(broker: Broker): Promise<number> {
       await new Promise((r) => setTimeout(r, 1));
     }
   }
-  while (received < MESSAGES && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await drain(() => received, MESSAGES, deadline);
   const seconds = (performance.now() - start) / 1000;
   pub.close();
   sub.close();

@@ -10,33 +10,24 @@
  * @module
  */
 
+import { concatBytes } from "../src/bytes/mod.ts";
 import { encodePacket, type Packet } from "../src/mqtt/mod.ts";
 import { encodeClientFrame } from "../src/net/websocket_codec.ts";
+import {
+  drain,
+  freePort,
+  mqttConnect,
+  MqttPacketScanner,
+  mqttPublishes,
+  spawnServer,
+  writeAll,
+  writeMosquittoConf,
+} from "./_load_client.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const SERVER = new URL("./_ws_server.ts", import.meta.url).pathname;
 const MASK = new Uint8Array([1, 2, 3, 4]);
 const STEP_TIMEOUT_MS = 30_000;
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function waitPort(port: number): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (Date.now() < end) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`port ${port} never opened`);
-}
 
 interface Running {
   port: number;
@@ -48,16 +39,7 @@ async function spawn(
   args: string[],
   port: number,
 ): Promise<Running> {
-  const child = new Deno.Command(cmd, { args, stdout: "null", stderr: "null" })
-    .spawn();
-  await waitPort(port);
-  return {
-    port,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  return { port, ...await spawnServer(cmd, args, [port]) };
 }
 
 /** A raw MQTT-over-WebSocket client counting PUBLISH packets received. */
@@ -65,7 +47,7 @@ class WsClient {
   readonly #conn: Deno.Conn;
   readonly #buf = new Uint8Array(256 * 1024);
   #frames = new Uint8Array(0);
-  #mqtt = new Uint8Array(0);
+  readonly #mqtt = new MqttPacketScanner();
   received = 0;
   acks = 0;
 
@@ -76,7 +58,7 @@ class WsClient {
   static async open(port: number, clientId: string): Promise<WsClient> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     conn.setNoDelay(true);
-    await write(
+    await writeAll(
       conn,
       new TextEncoder().encode(
         "GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
@@ -89,34 +71,25 @@ class WsClient {
     for (;;) {
       const n = await conn.read(c.#buf);
       if (n === null) throw new Error("closed during the handshake");
-      head = concat([head, c.#buf.subarray(0, n)]);
+      head = concatBytes(head, c.#buf.subarray(0, n));
       const end = new TextDecoder().decode(head).indexOf("\r\n\r\n");
       if (end >= 0) {
         c.#frames = head.slice(end + 4);
         break;
       }
     }
-    await c.send({
-      type: "connect",
-      protocolVersion: 4,
-      clean: true,
-      keepAlive: 0,
-      clientId,
-    });
+    await c.sendFrame(encodeClientFrame(2, mqttConnect(clientId), MASK));
     await c.readUntil(() => c.acks >= 1);
     c.acks = 0;
     return c;
   }
 
   send(packet: Packet): Promise<void> {
-    return write(
-      this.#conn,
-      encodeClientFrame(2, encodePacket(packet, 4), MASK),
-    );
+    return this.sendFrame(encodeClientFrame(2, encodePacket(packet, 4), MASK));
   }
 
   sendFrame(frame: Uint8Array): Promise<void> {
-    return write(this.#conn, frame);
+    return writeAll(this.#conn, frame);
   }
 
   async readUntil(done: () => boolean): Promise<void> {
@@ -133,7 +106,7 @@ class WsClient {
 
   #scanFrames(chunk: Uint8Array): void {
     const data = this.#frames.length > 0
-      ? concat([this.#frames, chunk])
+      ? concatBytes(this.#frames, chunk)
       : chunk;
     let at = 0;
     const payloads: Uint8Array[] = [];
@@ -157,34 +130,11 @@ class WsClient {
       at = off + len;
     }
     this.#frames = at === data.length ? new Uint8Array(0) : data.slice(at);
-    if (payloads.length > 0) this.#scanMqtt(concat(payloads));
-  }
-
-  #scanMqtt(chunk: Uint8Array): void {
-    const data = this.#mqtt.length > 0 ? concat([this.#mqtt, chunk]) : chunk;
-    let at = 0;
-    for (;;) {
-      if (data.length - at < 2) break;
-      let len = 0;
-      let mul = 1;
-      let i = at + 1;
-      let complete = false;
-      for (; i < data.length && i < at + 5; i++) {
-        const b = data[i]!;
-        len += (b & 0x7f) * mul;
-        mul *= 128;
-        if ((b & 0x80) === 0) {
-          complete = true;
-          i++;
-          break;
-        }
-      }
-      if (!complete || i + len > data.length) break;
-      if (data[at]! >> 4 === 3) this.received++;
+    if (payloads.length === 0) return;
+    this.#mqtt.scan(concatBytes(...payloads), (header) => {
+      if (header >> 4 === 3) this.received++;
       else this.acks++;
-      at = i + len;
-    }
-    this.#mqtt = at === data.length ? new Uint8Array(0) : data.slice(at);
+    });
   }
 
   close(): void {
@@ -194,21 +144,6 @@ class WsClient {
       // closed
     }
   }
-}
-
-async function write(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** QoS 0 deliveries per second, 1→1; one WebSocket message per 50 PUBLISH. */
@@ -230,20 +165,7 @@ async function throughput(
   pub.run();
   const payload = new Uint8Array(size).fill(0x61);
   const BATCH = 50;
-  const batch = concat(
-    Array.from(
-      { length: BATCH },
-      () =>
-        encodePacket({
-          type: "publish",
-          topic,
-          payload,
-          qos: 0,
-          retain: false,
-          dup: false,
-        }, 4),
-    ),
-  );
+  const batch = mqttPublishes({ topic, payload, qos: 0, count: BATCH });
   const frame = encodeClientFrame(2, batch, MASK);
   const started = performance.now();
   const deadline = Date.now() + STEP_TIMEOUT_MS;
@@ -253,15 +175,7 @@ async function throughput(
       await new Promise((r) => setTimeout(r, 0));
     }
   }
-  let last = sub.received;
-  let lastChange = Date.now();
-  while (sub.received < messages && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 1));
-    if (sub.received !== last) {
-      last = sub.received;
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange > 1000) break;
-  }
+  await drain(() => sub.received, messages, deadline);
   const rate = sub.received / ((performance.now() - started) / 1000);
   sub.close();
   pub.close();
@@ -272,17 +186,10 @@ async function throughput(
 async function mosquittoWs(dir: string): Promise<Running | undefined> {
   const port = freePort();
   const conf = `${dir}/mosquitto.conf`;
-  await Deno.writeTextFile(
-    conf,
-    [
-      "allow_anonymous true",
-      "set_tcp_nodelay true",
-      "max_queued_messages 1000",
-      `listener ${port} 127.0.0.1`,
-      "protocol websockets",
-      "",
-    ].join("\n"),
-  );
+  await writeMosquittoConf(conf, [
+    `listener ${port} 127.0.0.1`,
+    "protocol websockets",
+  ]);
   try {
     return await spawn("mosquitto", ["-c", conf], port);
   } catch {

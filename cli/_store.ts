@@ -1,9 +1,10 @@
 /**
  * What the store commands (`postern psk|token|user|cert|acl`) share:
+ * dispatching a subcommand (with `rm`/`remove` and `ls`/`list`),
  * opening the credential store from `--data-dir` (default
  * `POSTERN_DATA_DIR`, else `./data`), argument parsing with usage errors,
- * exit codes, and reading secrets from standard input or a terminal
- * without echo.
+ * exit codes, removing a list of entries, and reading secrets from
+ * standard input or a terminal without echo.
  *
  * Exit codes: 0 success, 1 the command failed (unknown identity, bad
  * secret, store error), 2 usage error.
@@ -13,7 +14,7 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { AuthError, type CredentialStore, KvStore } from "../src/auth/mod.ts";
-import type { CommandIo } from "./config_check.ts";
+import { type CommandIo, resolveIo } from "./config_check.ts";
 
 /**
  * IO of the store commands; every field defaults to the real process.
@@ -71,11 +72,7 @@ export type ResolvedIo =
 export function resolveStoreIo(io: StoreCommandIo): ResolvedIo {
   const iterations = io.passwordIterations;
   return {
-    env: io.env ?? Deno.env.toObject(),
-    stdout: io.stdout ?? ((t) => console.log(t)),
-    stderr: io.stderr ?? ((t) => console.error(t)),
-    readTextFile: io.readTextFile ?? Deno.readTextFile,
-    readFile: io.readFile ?? Deno.readFile,
+    ...resolveIo(io),
     readStdin: io.readStdin ?? (() => new Response(Deno.stdin.readable).text()),
     stdinIsTerminal: io.stdinIsTerminal ?? (() => Deno.stdin.isTerminal()),
     readSecret: io.readSecret ?? readHiddenLine,
@@ -296,6 +293,336 @@ export async function withStore<T>(
     return await fn(store);
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * One subcommand of a store command, such as `psk add`: takes the
+ * arguments after its name and returns the exit code; errors are mapped
+ * by {@link runStoreCommand}.
+ *
+ * @example
+ * ```ts
+ * import type { Subcommand } from "./_store.ts";
+ *
+ * const hello: Subcommand = (_args, io) => {
+ *   io.stdout("hello");
+ *   return Promise.resolve(0);
+ * };
+ * ```
+ */
+export type Subcommand = (args: string[], io: ResolvedIo) => Promise<number>;
+
+/**
+ * A store command (`postern psk`, `token`, …) and its subcommands.
+ *
+ * @example
+ * ```ts
+ * import type { StoreCommandSpec } from "./_store.ts";
+ *
+ * const spec: StoreCommandSpec = {
+ *   name: "demo",
+ *   usage: "Usage: postern demo <command>",
+ *   subcommands: { ls: () => Promise.resolve(0) },
+ * };
+ * ```
+ */
+export interface StoreCommandSpec {
+  /** The command, such as `psk`. */
+  name: string;
+  /** Printed by `--help`, and with a usage error. */
+  usage: string;
+  /** The subcommands by name; `remove` and `list` reach `rm` and `ls`. */
+  subcommands: Readonly<Record<string, Subcommand>>;
+  /**
+   * Subcommands whose own first argument belongs to the name in error
+   * messages (`postern cert ca rm: …`).
+   */
+  groups?: readonly string[];
+}
+
+const ALIASES = new Map([["remove", "rm"], ["list", "ls"]]);
+
+/**
+ * Runs a store command: picks the subcommand named by the first argument
+ * (`-h`, `--help` and `help` print the usage), runs it on the real
+ * process's IO unless `options` replaces it, and maps its errors to exit
+ * codes as {@link runCommand} does.
+ *
+ * @param spec The command.
+ * @param args The arguments after the command's name.
+ * @param options IO and store.
+ * @returns The exit code: 0 success, 1 failure, 2 usage error.
+ *
+ * @example
+ * ```ts
+ * import { runStoreCommand } from "./_store.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const err: string[] = [];
+ * const spec = {
+ *   name: "demo",
+ *   usage: "Usage: postern demo ls",
+ *   subcommands: { ls: () => Promise.resolve(0) },
+ * };
+ * const io = { env: {}, stdout: () => {}, stderr: (t: string) => err.push(t) };
+ * assert.equal(await runStoreCommand(spec, ["list"], io), 0);
+ * assert.equal(await runStoreCommand(spec, ["add"], io), 2);
+ * assert.deepEqual(err, ['postern demo add: unknown command "add"\n\nUsage: postern demo ls']);
+ * ```
+ */
+export async function runStoreCommand(
+  spec: StoreCommandSpec,
+  args: string[],
+  options: StoreCommandIo = {},
+): Promise<number> {
+  const io = resolveStoreIo(options);
+  const [command, ...rest] = args;
+  return await runCommand(commandName(spec, args), io, () => {
+    switch (command) {
+      case "-h":
+      case "--help":
+      case "help":
+        io.stdout(spec.usage);
+        return 0;
+      case undefined:
+        throw new UsageError("missing command", spec.usage);
+    }
+    const name = ALIASES.get(command) ?? command;
+    if (!Object.hasOwn(spec.subcommands, name)) {
+      throw new UsageError(`unknown command "${command}"`, spec.usage);
+    }
+    return spec.subcommands[name]!(rest, io);
+  });
+}
+
+function commandName(spec: StoreCommandSpec, args: string[]): string {
+  const [command, sub] = args;
+  if (!command) return spec.name;
+  const name = `${spec.name} ${command}`;
+  return sub && spec.groups?.includes(command) ? `${name} ${sub}` : name;
+}
+
+/**
+ * What a subcommand does once the store is open; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import type { StoreAction } from "./_store.ts";
+ *
+ * const count: StoreAction = async (store) => (await store.listPsk()).length;
+ * ```
+ */
+export type StoreAction = (store: CredentialStore) => Promise<number>;
+
+/**
+ * The options a store subcommand declares, as `parseArgs` takes them.
+ *
+ * @example
+ * ```ts
+ * import type { ArgOptions } from "./_store.ts";
+ *
+ * const options = { force: { type: "boolean" } } as const satisfies ArgOptions;
+ * ```
+ */
+export type ArgOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * The parsed arguments of a store subcommand: its own options plus
+ * `--data-dir` and `--help`.
+ *
+ * @example
+ * ```ts
+ * import type { StoreArgs } from "./_store.ts";
+ *
+ * function keyOf(args: StoreArgs<{ key: { type: "string" } }>): string | undefined {
+ *   return args.values.key;
+ * }
+ * ```
+ */
+export type StoreArgs<O extends ArgOptions> = ReturnType<
+  typeof parseCommandArgs<typeof DATA_DIR_OPTION & O>
+>;
+
+/**
+ * A store subcommand (see {@link storeSubcommand}).
+ *
+ * @example
+ * ```ts
+ * import type { StoreSubcommandSpec } from "./_store.ts";
+ *
+ * const spec: StoreSubcommandSpec<{ force: { type: "boolean" } }> = {
+ *   usage: "Usage: postern demo add ID [--force]",
+ *   options: { force: { type: "boolean" } },
+ *   required: "ID",
+ *   max: 1,
+ *   prepare: ({ values }) => () => Promise.resolve(values.force ? 0 : 1),
+ * };
+ * ```
+ */
+export interface StoreSubcommandSpec<O extends ArgOptions> {
+  /** Printed by `--help`, and with a usage error. */
+  usage: string;
+  /** Its options besides `--data-dir` and `--help`. */
+  options?: O;
+  /** The name of a first positional argument that must be given (`ID`). */
+  required?: string;
+  /** The most positional arguments it takes. */
+  max?: number;
+  /**
+   * Checks the arguments and reads its input (files, standard input)
+   * before the store is opened; returns what to do with the store.
+   */
+  prepare(
+    args: StoreArgs<O>,
+    io: ResolvedIo,
+  ): StoreAction | Promise<StoreAction>;
+}
+
+/**
+ * Makes a store subcommand: parses its arguments strictly with
+ * `--data-dir` and `--help`, prints its usage for `--help`, checks the
+ * number of positional arguments (`missing ID`, `unexpected argument
+ * "x"`), runs `prepare`, then opens the store of the data directory and
+ * runs what `prepare` returned.
+ *
+ * @param spec The subcommand.
+ * @returns The subcommand, for {@link StoreCommandSpec.subcommands}.
+ *
+ * @example
+ * ```ts
+ * import { resolveStoreIo, storeSubcommand, UsageError } from "./_store.ts";
+ * import { MemoryStore } from "../src/auth/mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const ls = storeSubcommand({
+ *   usage: "Usage: postern psk ls",
+ *   max: 0,
+ *   prepare: (_args, io) => async (store) => {
+ *     for (const id of await store.listPsk()) io.stdout(id);
+ *     return 0;
+ *   },
+ * });
+ * const store = new MemoryStore();
+ * await store.addPsk("dev-1", new Uint8Array([1]));
+ * const out: string[] = [];
+ * const io = resolveStoreIo({ env: {}, stdout: (t) => out.push(t), store });
+ * assert.equal(await ls([], io), 0);
+ * assert.deepEqual(out, ["dev-1"]);
+ * await assert.rejects(ls(["x"], io), UsageError);
+ * ```
+ */
+export function storeSubcommand<
+  O extends ArgOptions = Record<never, never>,
+>(spec: StoreSubcommandSpec<O>): Subcommand {
+  return async (args, io) => {
+    const parsed = parseCommandArgs(
+      args,
+      { ...DATA_DIR_OPTION, ...spec.options } as typeof DATA_DIR_OPTION & O,
+      spec.usage,
+    );
+    const values = parsed.values as { help?: boolean; "data-dir"?: string };
+    if (values.help) {
+      io.stdout(spec.usage);
+      return 0;
+    }
+    const { positionals } = parsed;
+    if (spec.required !== undefined && positionals.length === 0) {
+      throw new UsageError(`missing ${spec.required}`, spec.usage);
+    }
+    if (spec.max !== undefined && positionals.length > spec.max) {
+      throw new UsageError(
+        `unexpected argument "${positionals[spec.max]}"`,
+        spec.usage,
+      );
+    }
+    const action = await spec.prepare(parsed, io);
+    return await withStore(io, dataDirOf(values["data-dir"], io.env), action);
+  };
+}
+
+/**
+ * Removes entries one by one (`postern psk rm A B`): prints a line for each
+ * one removed, and an error for each one that was not there.
+ *
+ * @param items The entries named on the command line.
+ * @param options The command for error lines, where to print, how to
+ *   remove one (its "Removed …" line, or `undefined` when it was not
+ *   there) and what to say of one that was not there.
+ * @returns The exit code: 1 when one of them was not there, else 0.
+ *
+ * @example
+ * ```ts
+ * import { removeEach } from "./_store.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const out: string[] = [];
+ * const code = await removeEach(["a", "b"], {
+ *   command: "demo rm",
+ *   io: { stdout: (t) => out.push(t), stderr: (t) => out.push(t) },
+ *   remove: (item) => Promise.resolve(item === "a" ? "Removed a" : undefined),
+ *   missing: (item) => `No entry ${item}`,
+ * });
+ * assert.equal(code, 1);
+ * assert.deepEqual(out, ["Removed a", "postern demo rm: No entry b"]);
+ * ```
+ */
+export async function removeEach(
+  items: readonly string[],
+  options: {
+    command: string;
+    io: Pick<ResolvedIo, "stdout" | "stderr">;
+    remove: (item: string) => Promise<string | undefined>;
+    missing: (item: string) => string;
+  },
+): Promise<number> {
+  let code = 0;
+  for (const item of items) {
+    const removed = await options.remove(item);
+    if (removed !== undefined) options.io.stdout(removed);
+    else {
+      options.io.stderr(`postern ${options.command}: ${options.missing(item)}`);
+      code = 1;
+    }
+  }
+  return code;
+}
+
+/**
+ * Reads a file named on the command line; a failure is a
+ * {@link CommandError} that names the file.
+ *
+ * @param file The file.
+ * @param read How to read it (`io.readFile` or `io.readTextFile`).
+ * @returns Its content.
+ *
+ * @example
+ * ```ts
+ * import { CommandError, readCommandFile } from "./_store.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await assert.rejects(
+ *   readCommandFile("/nonexistent/psk.txt", Deno.readTextFile),
+ *   new CommandError("Cannot read /nonexistent/psk.txt: file not found"),
+ * );
+ * ```
+ */
+export async function readCommandFile<T>(
+  file: string,
+  read: (path: string) => Promise<T>,
+): Promise<T> {
+  try {
+    return await read(file);
+  } catch (err) {
+    throw new CommandError(
+      `Cannot read ${file}: ${
+        err instanceof Deno.errors.NotFound
+          ? "file not found"
+          : err instanceof Error
+          ? err.message
+          : String(err)
+      }`,
+    );
   }
 }
 

@@ -18,15 +18,11 @@ import {
 import {
   CommandError,
   DATA_DIR_HELP,
-  DATA_DIR_OPTION,
-  dataDirOf,
-  parseCommandArgs,
-  type ResolvedIo,
-  resolveStoreIo,
-  runCommand,
+  runStoreCommand,
   type StoreCommandIo,
+  type StoreCommandSpec,
+  storeSubcommand,
   UsageError,
-  withStore,
 } from "./_store.ts";
 
 const USAGE = `Usage: postern acl <command> [options]
@@ -115,37 +111,14 @@ export async function aclCommand(
   args: string[],
   options: StoreCommandIo = {},
 ): Promise<number> {
-  const io = resolveStoreIo(options);
-  const [command, ...rest] = args;
-  return await runCommand(command ? `acl ${command}` : "acl", io, () => {
-    switch (command) {
-      case "set":
-        return set(rest, io);
-      case "rm":
-      case "remove":
-        return rm(rest, io);
-      case "ls":
-      case "list":
-        return ls(rest, io);
-      case "check":
-        return check(rest, io);
-      case "-h":
-      case "--help":
-      case "help":
-        io.stdout(USAGE);
-        return 0;
-      case undefined:
-        throw new UsageError("missing command", USAGE);
-      default:
-        throw new UsageError(`unknown command "${command}"`, USAGE);
-    }
-  });
+  return await runStoreCommand(ACL_COMMAND, args, options);
 }
 
-async function set(args: string[], io: ResolvedIo): Promise<number> {
-  const many = { type: "string", multiple: true } as const;
-  const { values, positionals, tokens } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
+const many = { type: "string", multiple: true } as const;
+
+const set = storeSubcommand({
+  usage: SET_USAGE,
+  options: {
     "allow-publish": many,
     "deny-publish": many,
     "allow-subscribe": many,
@@ -153,35 +126,31 @@ async function set(args: string[], io: ResolvedIo): Promise<number> {
     allow: many,
     deny: many,
     rule: many,
-  }, SET_USAGE);
-  if (values.help) {
-    io.stdout(SET_USAGE);
-    return 0;
-  }
-  const [subject, ...extra] = positionals;
-  if (subject === undefined) throw new UsageError("missing SUBJECT", SET_USAGE);
-  if (extra.length > 0) {
-    throw new UsageError(`unexpected argument "${extra[0]}"`, SET_USAGE);
-  }
-  const rules: AclRule[] = [];
-  for (const token of tokens) {
-    if (token.kind !== "option" || token.value === undefined) continue;
-    if (token.name === "rule") rules.push(parseAclRule(token.value));
-    const kind = RULE_OPTIONS[token.name];
-    if (kind !== undefined) {
-      rules.push({ permission: kind[0], action: kind[1], topic: token.value });
+  },
+  required: "SUBJECT",
+  max: 1,
+  prepare({ positionals, tokens }, io) {
+    const subject = positionals[0]!;
+    const rules: AclRule[] = [];
+    for (const token of tokens) {
+      if (token.kind !== "option" || token.value === undefined) continue;
+      if (token.name === "rule") rules.push(parseAclRule(token.value));
+      const kind = RULE_OPTIONS[token.name];
+      if (kind !== undefined) {
+        rules.push({
+          permission: kind[0],
+          action: kind[1],
+          topic: token.value,
+        });
+      }
     }
-  }
-  if (rules.length === 0) {
-    throw new UsageError(
-      `give at least one rule; "postern acl rm ${subject}" removes the rules`,
-      SET_USAGE,
-    );
-  }
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+    if (rules.length === 0) {
+      throw new UsageError(
+        `give at least one rule; "postern acl rm ${subject}" removes the rules`,
+        SET_USAGE,
+      );
+    }
+    return async (store) => {
       await store.setAcl(subject, rules);
       io.stdout(
         `Set ${rules.length} rule${rules.length === 1 ? "" : "s"} for ${
@@ -189,89 +158,57 @@ async function set(args: string[], io: ResolvedIo): Promise<number> {
         }`,
       );
       return 0;
-    },
-  );
-}
+    };
+  },
+});
 
-async function rm(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    DATA_DIR_OPTION,
-    RM_USAGE,
-  );
-  if (values.help) {
-    io.stdout(RM_USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    throw new UsageError("give one SUBJECT", RM_USAGE);
-  }
-  const subject = positionals[0]!;
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+const rm = storeSubcommand({
+  usage: RM_USAGE,
+  prepare({ positionals }, io) {
+    if (positionals.length !== 1) {
+      throw new UsageError("give one SUBJECT", RM_USAGE);
+    }
+    const subject = positionals[0]!;
+    return async (store) => {
       if ((await store.listAcl(subject)).length === 0) {
         throw new CommandError(`No ACL for ${JSON.stringify(subject)}`);
       }
       await store.setAcl(subject, []);
       io.stdout(`Removed the ACL of ${JSON.stringify(subject)}`);
       return 0;
-    },
-  );
-}
+    };
+  },
+});
 
-async function ls(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    DATA_DIR_OPTION,
-    LS_USAGE,
-  );
-  if (values.help) {
-    io.stdout(LS_USAGE);
-    return 0;
-  }
-  if (positionals.length > 1) {
-    throw new UsageError(`unexpected argument "${positionals[1]}"`, LS_USAGE);
-  }
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
-      for (const entry of await store.listAcl(positionals[0])) {
-        for (const rule of entry.rules) {
-          io.stdout(`${entry.subject}\t${formatAclRule(rule)}`);
-        }
+const ls = storeSubcommand({
+  usage: LS_USAGE,
+  max: 1,
+  prepare: ({ positionals }, io) => async (store) => {
+    for (const entry of await store.listAcl(positionals[0])) {
+      for (const rule of entry.rules) {
+        io.stdout(`${entry.subject}\t${formatAclRule(rule)}`);
       }
-      return 0;
-    },
-  );
-}
-
-async function check(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
-    "client-id": { type: "string" },
-  }, CHECK_USAGE);
-  if (values.help) {
-    io.stdout(CHECK_USAGE);
+    }
     return 0;
-  }
-  const [subject, action, topic, ...extra] = positionals;
-  if (topic === undefined || extra.length > 0) {
-    throw new UsageError("give SUBJECT, ACTION and TOPIC", CHECK_USAGE);
-  }
-  if (action !== "publish" && action !== "subscribe") {
-    throw new UsageError(
-      `ACTION must be publish or subscribe, got "${action}"`,
-      CHECK_USAGE,
-    );
-  }
-  const clientId = values["client-id"];
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+  },
+});
+
+const check = storeSubcommand({
+  usage: CHECK_USAGE,
+  options: { "client-id": { type: "string" } },
+  prepare({ values, positionals }, io) {
+    const [subject, action, topic, ...extra] = positionals;
+    if (topic === undefined || extra.length > 0) {
+      throw new UsageError("give SUBJECT, ACTION and TOPIC", CHECK_USAGE);
+    }
+    if (action !== "publish" && action !== "subscribe") {
+      throw new UsageError(
+        `ACTION must be publish or subscribe, got "${action}"`,
+        CHECK_USAGE,
+      );
+    }
+    const clientId = values["client-id"];
+    return async (store) => {
       const allowed = await store.authorize(
         subject!,
         action,
@@ -280,6 +217,12 @@ async function check(args: string[], io: ResolvedIo): Promise<number> {
       );
       io.stdout(allowed ? "allow" : "deny");
       return 0;
-    },
-  );
-}
+    };
+  },
+});
+
+const ACL_COMMAND: StoreCommandSpec = {
+  name: "acl",
+  usage: USAGE,
+  subcommands: { set, rm, ls, check },
+};

@@ -25,10 +25,13 @@ import {
   DATA_DIR_OPTION,
   dataDirOf,
   parseCommandArgs,
+  readCommandFile,
+  removeEach,
   type ResolvedIo,
-  resolveStoreIo,
-  runCommand,
+  runStoreCommand,
   type StoreCommandIo,
+  type StoreCommandSpec,
+  storeSubcommand,
   UsageError,
   withStore,
 } from "./_store.ts";
@@ -136,38 +139,7 @@ export async function certCommand(
   args: string[],
   options: StoreCommandIo = {},
 ): Promise<number> {
-  const io = resolveStoreIo(options);
-  const [command, ...rest] = args;
-  const name = command === "ca"
-    ? `cert ca${rest[0] ? ` ${rest[0]}` : ""}`
-    : command
-    ? `cert ${command}`
-    : "cert";
-  return await runCommand(name, io, () => {
-    switch (command) {
-      case "allow":
-        return allow(rest, io);
-      case "revoke":
-        return revoke(rest, io);
-      case "rm":
-      case "remove":
-        return rm(rest, io);
-      case "ls":
-      case "list":
-        return ls(rest, io);
-      case "ca":
-        return ca(rest, io);
-      case "-h":
-      case "--help":
-      case "help":
-        io.stdout(USAGE);
-        return 0;
-      case undefined:
-        throw new UsageError("missing command", USAGE);
-      default:
-        throw new UsageError(`unknown command "${command}"`, USAGE);
-    }
-  });
+  return await runStoreCommand(CERT_COMMAND, args, options);
 }
 
 interface MatchValues {
@@ -208,20 +180,7 @@ async function readCertificates(
   file: string,
   io: ResolvedIo,
 ): Promise<Certificate[]> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await io.readFile(file);
-  } catch (err) {
-    throw new CommandError(
-      `Cannot read ${file}: ${
-        err instanceof Deno.errors.NotFound
-          ? "file not found"
-          : err instanceof Error
-          ? err.message
-          : String(err)
-      }`,
-    );
-  }
+  const bytes = await readCommandFile(file, io.readFile);
   let certs: Certificate[];
   try {
     const text = new TextDecoder().decode(bytes);
@@ -241,104 +200,67 @@ async function readCertificates(
   return certs;
 }
 
-async function allow(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
-    ...MATCH_OPTIONS,
-    device: { type: "string" },
-  }, ALLOW_USAGE);
-  if (values.help) {
-    io.stdout(ALLOW_USAGE);
-    return 0;
-  }
-  noPositionals(positionals, ALLOW_USAGE);
-  const { match, cert } = await matchOf(values, io, ALLOW_USAGE);
-  const device = values.device ?? cert?.subject.commonName;
-  if (device === undefined) {
-    throw new UsageError("missing --device NAME", ALLOW_USAGE);
-  }
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+const allow = storeSubcommand({
+  usage: ALLOW_USAGE,
+  options: { ...MATCH_OPTIONS, device: { type: "string" } },
+  max: 0,
+  async prepare({ values }, io) {
+    const { match, cert } = await matchOf(values, io, ALLOW_USAGE);
+    const device = values.device ?? cert?.subject.commonName;
+    if (device === undefined) {
+      throw new UsageError("missing --device NAME", ALLOW_USAGE);
+    }
+    return async (store) => {
       const id = await store.allowCertificate(match, device);
       io.stdout(`Allowed ${id} as device ${JSON.stringify(device)}`);
       return 0;
-    },
-  );
-}
+    };
+  },
+});
 
-async function revoke(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
-    ...MATCH_OPTIONS,
-  }, REVOKE_USAGE);
-  if (values.help) {
-    io.stdout(REVOKE_USAGE);
-    return 0;
-  }
-  noPositionals(positionals, REVOKE_USAGE);
-  const { match } = await matchOf(values, io, REVOKE_USAGE);
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+const revoke = storeSubcommand({
+  usage: REVOKE_USAGE,
+  options: MATCH_OPTIONS,
+  max: 0,
+  async prepare({ values }, io) {
+    const { match } = await matchOf(values, io, REVOKE_USAGE);
+    return async (store) => {
       io.stdout(`Revoked ${await store.revokeCertificate(match)}`);
       return 0;
-    },
-  );
-}
+    };
+  },
+});
 
-async function rm(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
-    ...MATCH_OPTIONS,
-  }, RM_USAGE);
-  if (values.help) {
-    io.stdout(RM_USAGE);
-    return 0;
-  }
-  noPositionals(positionals, RM_USAGE);
-  const { match } = await matchOf(values, io, RM_USAGE);
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+const rm = storeSubcommand({
+  usage: RM_USAGE,
+  options: MATCH_OPTIONS,
+  max: 0,
+  async prepare({ values }, io) {
+    const { match } = await matchOf(values, io, RM_USAGE);
+    return async (store) => {
       if (!(await store.removeCertificateRule(match))) {
         throw new CommandError("No certificate rule or revocation matches");
       }
       io.stdout("Removed the certificate rule");
       return 0;
-    },
-  );
-}
+    };
+  },
+});
 
-async function ls(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    DATA_DIR_OPTION,
-    LS_USAGE,
-  );
-  if (values.help) {
-    io.stdout(LS_USAGE);
+const ls = storeSubcommand({
+  usage: LS_USAGE,
+  max: 0,
+  prepare: (_args, io) => async (store) => {
+    for (const rule of await store.listCertificateRules()) {
+      io.stdout(
+        rule.type === "allow"
+          ? `allow\t${rule.id}\t${rule.device}`
+          : `revoke\t${rule.id}`,
+      );
+    }
     return 0;
-  }
-  noPositionals(positionals, LS_USAGE);
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
-      for (const rule of await store.listCertificateRules()) {
-        io.stdout(
-          rule.type === "allow"
-            ? `allow\t${rule.id}\t${rule.device}`
-            : `revoke\t${rule.id}`,
-        );
-      }
-      return 0;
-    },
-  );
-}
+  },
+});
 
 async function ca(args: string[], io: ResolvedIo): Promise<number> {
   const [command, ...rest] = args;
@@ -376,17 +298,14 @@ async function ca(args: string[], io: ResolvedIo): Promise<number> {
       if (positionals.length === 0) {
         throw new UsageError("missing FINGERPRINT", CA_USAGE);
       }
-      return await withStore(io, dataDir, async (store) => {
-        let code = 0;
-        for (const fp of positionals) {
-          if (await store.removeCa(fp)) io.stdout(`Removed CA ${fp}`);
-          else {
-            io.stderr(`postern cert ca rm: No trusted CA ${fp}`);
-            code = 1;
-          }
-        }
-        return code;
-      });
+      return await withStore(io, dataDir, (store) =>
+        removeEach(positionals, {
+          command: "cert ca rm",
+          io,
+          remove: async (fp) =>
+            await store.removeCa(fp) ? `Removed CA ${fp}` : undefined,
+          missing: (fp) => `No trusted CA ${fp}`,
+        }));
     case "ls":
     case "list":
       noPositionals(positionals, CA_USAGE);
@@ -412,3 +331,10 @@ function noPositionals(positionals: string[], usage: string): void {
     throw new UsageError(`unexpected argument "${positionals[0]}"`, usage);
   }
 }
+
+const CERT_COMMAND: StoreCommandSpec = {
+  name: "cert",
+  usage: USAGE,
+  subcommands: { allow, revoke, rm, ls, ca },
+  groups: ["ca"],
+};

@@ -17,16 +17,14 @@ import { randomBytes } from "../src/crypto/mod.ts";
 import {
   CommandError,
   DATA_DIR_HELP,
-  DATA_DIR_OPTION,
-  dataDirOf,
-  parseCommandArgs,
+  readCommandFile,
   readStdinLine,
-  type ResolvedIo,
-  resolveStoreIo,
-  runCommand,
+  removeEach,
+  runStoreCommand,
   type StoreCommandIo,
+  type StoreCommandSpec,
+  storeSubcommand,
   UsageError,
-  withStore,
 } from "./_store.ts";
 
 const GENERATED_KEY_BYTES = 16;
@@ -107,69 +105,40 @@ export async function pskCommand(
   args: string[],
   options: StoreCommandIo = {},
 ): Promise<number> {
-  const io = resolveStoreIo(options);
-  const [command, ...rest] = args;
-  return await runCommand(command ? `psk ${command}` : "psk", io, () => {
-    switch (command) {
-      case "add":
-        return add(rest, io);
-      case "rm":
-      case "remove":
-        return rm(rest, io);
-      case "ls":
-      case "list":
-        return ls(rest, io);
-      case "import":
-        return importFile(rest, io);
-      case "-h":
-      case "--help":
-      case "help":
-        io.stdout(USAGE);
-        return 0;
-      case undefined:
-        throw new UsageError("missing command", USAGE);
-      default:
-        throw new UsageError(`unknown command "${command}"`, USAGE);
-    }
-  });
+  return await runStoreCommand(PSK_COMMAND, args, options);
 }
 
-async function add(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
+const add = storeSubcommand({
+  usage: ADD_USAGE,
+  options: {
     key: { type: "string" },
     generate: { type: "boolean" },
     force: { type: "boolean" },
-  }, ADD_USAGE);
-  if (values.help) {
-    io.stdout(ADD_USAGE);
-    return 0;
-  }
-  const [identity, ...extra] = positionals;
-  if (identity === undefined) throw new UsageError("missing ID", ADD_USAGE);
-  if (extra.length > 0) {
-    throw new UsageError(`unexpected argument "${extra[0]}"`, ADD_USAGE);
-  }
-  if ((values.key === undefined) === (values.generate !== true)) {
-    throw new UsageError("give exactly one of --key and --generate", ADD_USAGE);
-  }
-  let key: Uint8Array;
-  if (values.generate) key = randomBytes(GENERATED_KEY_BYTES);
-  else {
-    const hex = values.key === "-"
-      ? await readStdinLine(io, "key")
-      : values.key!;
-    try {
-      key = decodeHex(hex.trim());
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      throw new CommandError("The key is not hexadecimal");
+  },
+  required: "ID",
+  max: 1,
+  async prepare({ values, positionals }, io) {
+    const identity = positionals[0]!;
+    if ((values.key === undefined) === (values.generate !== true)) {
+      throw new UsageError(
+        "give exactly one of --key and --generate",
+        ADD_USAGE,
+      );
     }
-  }
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+    let key: Uint8Array;
+    if (values.generate) key = randomBytes(GENERATED_KEY_BYTES);
+    else {
+      const hex = values.key === "-"
+        ? await readStdinLine(io, "key")
+        : values.key!;
+      try {
+        key = decodeHex(hex.trim());
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        throw new CommandError("The key is not hexadecimal");
+      }
+    }
+    return async (store) => {
       if (!values.force && (await store.lookupPsk(identity)) !== undefined) {
         throw new CommandError(
           `PSK identity ${
@@ -187,128 +156,80 @@ async function add(args: string[], io: ResolvedIo): Promise<number> {
         );
       } else io.stdout(`Added PSK identity ${JSON.stringify(identity)}`);
       return 0;
-    },
-  );
-}
+    };
+  },
+});
 
-async function rm(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    DATA_DIR_OPTION,
-    RM_USAGE,
-  );
-  if (values.help) {
-    io.stdout(RM_USAGE);
+const rm = storeSubcommand({
+  usage: RM_USAGE,
+  required: "ID",
+  prepare: ({ positionals }, io) => (store) =>
+    removeEach(positionals, {
+      command: "psk rm",
+      io,
+      remove: async (identity) =>
+        await store.removePsk(identity)
+          ? `Removed PSK identity ${JSON.stringify(identity)}`
+          : undefined,
+      missing: (identity) => `No PSK identity ${JSON.stringify(identity)}`,
+    }),
+});
+
+const ls = storeSubcommand({
+  usage: LS_USAGE,
+  max: 0,
+  prepare: (_args, io) => async (store) => {
+    for (const identity of await store.listPsk()) io.stdout(identity);
     return 0;
-  }
-  if (positionals.length === 0) throw new UsageError("missing ID", RM_USAGE);
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
-      let code = 0;
-      for (const identity of positionals) {
-        if (await store.removePsk(identity)) {
-          io.stdout(`Removed PSK identity ${JSON.stringify(identity)}`);
-        } else {
-          io.stderr(
-            `postern psk rm: No PSK identity ${JSON.stringify(identity)}`,
-          );
-          code = 1;
-        }
-      }
-      return code;
-    },
-  );
-}
+  },
+});
 
-async function ls(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    DATA_DIR_OPTION,
-    LS_USAGE,
-  );
-  if (values.help) {
-    io.stdout(LS_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument "${positionals[0]}"`, LS_USAGE);
-  }
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
-      for (const identity of await store.listPsk()) io.stdout(identity);
-      return 0;
-    },
-  );
-}
-
-async function importFile(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
+const importFile = storeSubcommand({
+  usage: IMPORT_USAGE,
+  options: {
     separator: { type: "string" },
     "chunk-size": { type: "string" },
-  }, IMPORT_USAGE);
-  if (values.help) {
-    io.stdout(IMPORT_USAGE);
-    return 0;
-  }
-  if (positionals.length > 1) {
-    throw new UsageError(
-      `unexpected argument "${positionals[1]}"`,
-      IMPORT_USAGE,
-    );
-  }
-  const file = positionals[0] ?? io.env.PSK_AUTHENTICATION_INIT_FILE;
-  if (file === undefined || file === "") {
-    throw new UsageError(
-      "missing FILE (and PSK_AUTHENTICATION_INIT_FILE is not set)",
-      IMPORT_USAGE,
-    );
-  }
-  const separator = values.separator ??
-    (io.env.PSK_AUTHENTICATION_SEPARATOR || ":");
-  if (separator === "") {
-    throw new UsageError("--separator must not be empty", IMPORT_USAGE);
-  }
-  const chunkText = values["chunk-size"] ??
-    (io.env.PSK_AUTHENTICATION_CHUNK_SIZE || "50");
-  if (!/^[1-9][0-9]{0,8}$/.test(chunkText)) {
-    throw new UsageError(
-      `chunk size must be a positive integer, got "${chunkText}"`,
-      IMPORT_USAGE,
-    );
-  }
-  let text: string;
-  try {
-    text = await io.readTextFile(file);
-  } catch (err) {
-    throw new CommandError(
-      `Cannot read ${file}: ${
-        err instanceof Deno.errors.NotFound
-          ? "file not found"
-          : err instanceof Error
-          ? err.message
-          : String(err)
-      }`,
-    );
-  }
-  const fileOptions: PskFileOptions = {
-    separator,
-    chunkSize: Number(chunkText),
-    file,
-  };
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+  },
+  max: 1,
+  async prepare({ values, positionals }, io) {
+    const file = positionals[0] ?? io.env.PSK_AUTHENTICATION_INIT_FILE;
+    if (file === undefined || file === "") {
+      throw new UsageError(
+        "missing FILE (and PSK_AUTHENTICATION_INIT_FILE is not set)",
+        IMPORT_USAGE,
+      );
+    }
+    const separator = values.separator ??
+      (io.env.PSK_AUTHENTICATION_SEPARATOR || ":");
+    if (separator === "") {
+      throw new UsageError("--separator must not be empty", IMPORT_USAGE);
+    }
+    const chunkText = values["chunk-size"] ??
+      (io.env.PSK_AUTHENTICATION_CHUNK_SIZE || "50");
+    if (!/^[1-9][0-9]{0,8}$/.test(chunkText)) {
+      throw new UsageError(
+        `chunk size must be a positive integer, got "${chunkText}"`,
+        IMPORT_USAGE,
+      );
+    }
+    const text = await readCommandFile(file, io.readTextFile);
+    const fileOptions: PskFileOptions = {
+      separator,
+      chunkSize: Number(chunkText),
+      file,
+    };
+    return async (store) => {
       const result = await importPskFile(store, text, fileOptions);
       io.stdout(
         `Imported ${file}: ${result.added} added, ${result.replaced} replaced, ${result.unchanged} unchanged`,
       );
       return 0;
-    },
-  );
-}
+    };
+  },
+});
+
+const PSK_COMMAND: StoreCommandSpec = {
+  name: "psk",
+  usage: USAGE,
+  subcommands: { add, rm, ls, import: importFile },
+};

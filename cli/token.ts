@@ -12,16 +12,13 @@
 import {
   CommandError,
   DATA_DIR_HELP,
-  DATA_DIR_OPTION,
-  dataDirOf,
-  parseCommandArgs,
   readStdinLine,
-  type ResolvedIo,
-  resolveStoreIo,
-  runCommand,
+  removeEach,
+  runStoreCommand,
   type StoreCommandIo,
+  type StoreCommandSpec,
+  storeSubcommand,
   UsageError,
-  withStore,
 } from "./_store.ts";
 
 const USAGE = `Usage: postern token <command> [options]
@@ -88,52 +85,20 @@ export async function tokenCommand(
   args: string[],
   options: StoreCommandIo = {},
 ): Promise<number> {
-  const io = resolveStoreIo(options);
-  const [command, ...rest] = args;
-  return await runCommand(command ? `token ${command}` : "token", io, () => {
-    switch (command) {
-      case "add":
-        return add(rest, io);
-      case "rm":
-      case "remove":
-        return rm(rest, io);
-      case "ls":
-      case "list":
-        return ls(rest, io);
-      case "-h":
-      case "--help":
-      case "help":
-        io.stdout(USAGE);
-        return 0;
-      case undefined:
-        throw new UsageError("missing command", USAGE);
-      default:
-        throw new UsageError(`unknown command "${command}"`, USAGE);
-    }
-  });
+  return await runStoreCommand(TOKEN_COMMAND, args, options);
 }
 
-async function add(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
-    token: { type: "string" },
-  }, ADD_USAGE);
-  if (values.help) {
-    io.stdout(ADD_USAGE);
-    return 0;
-  }
-  const [device, ...extra] = positionals;
-  if (device === undefined) throw new UsageError("missing DEVICE", ADD_USAGE);
-  if (extra.length > 0) {
-    throw new UsageError(`unexpected argument "${extra[0]}"`, ADD_USAGE);
-  }
-  const given = values.token === "-"
-    ? (await readStdinLine(io, "token")).trim()
-    : values.token;
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+const add = storeSubcommand({
+  usage: ADD_USAGE,
+  options: { token: { type: "string" } },
+  required: "DEVICE",
+  max: 1,
+  async prepare({ values, positionals }, io) {
+    const device = positionals[0]!;
+    const given = values.token === "-"
+      ? (await readStdinLine(io, "token")).trim()
+      : values.token;
+    return async (store) => {
       const { token, info } = await store.addToken(device, given);
       io.stdout(token);
       io.stderr(
@@ -142,79 +107,65 @@ async function add(args: string[], io: ResolvedIo): Promise<number> {
         }; it is not shown again`,
       );
       return 0;
-    },
-  );
-}
+    };
+  },
+});
 
-async function rm(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
-    device: { type: "string" },
-  }, RM_USAGE);
-  if (values.help) {
-    io.stdout(RM_USAGE);
-    return 0;
-  }
-  if ((positionals.length === 0) === (values.device === undefined)) {
-    throw new UsageError("give TOKEN|ID... or --device DEVICE", RM_USAGE);
-  }
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
-      if (values.device !== undefined) {
-        const device = values.device;
-        const ids = (await store.listTokens()).filter((t) =>
-          t.device === device
-        ).map((t) => t.id);
-        if (ids.length === 0) {
-          throw new CommandError(
-            `No access token for device ${JSON.stringify(device)}`,
-          );
-        }
-        for (const id of ids) {
-          await store.removeToken(id);
-          io.stdout(`Removed access token ${id}`);
-        }
-        return 0;
+const rm = storeSubcommand({
+  usage: RM_USAGE,
+  options: { device: { type: "string" } },
+  prepare({ values, positionals }, io) {
+    if ((positionals.length === 0) === (values.device === undefined)) {
+      throw new UsageError("give TOKEN|ID... or --device DEVICE", RM_USAGE);
+    }
+    const device = values.device;
+    if (device === undefined) {
+      return (store) =>
+        removeEach(positionals, {
+          command: "token rm",
+          io,
+          async remove(ref) {
+            const id = (await store.verifyToken(ref))?.credentialId ?? ref;
+            return await store.removeToken(ref)
+              ? `Removed access token ${id}`
+              : undefined;
+          },
+          missing: (ref) => `No access token ${JSON.stringify(ref)}`,
+        });
+    }
+    return async (store) => {
+      const ids = (await store.listTokens()).filter((t) => t.device === device)
+        .map((t) => t.id);
+      if (ids.length === 0) {
+        throw new CommandError(
+          `No access token for device ${JSON.stringify(device)}`,
+        );
       }
-      let code = 0;
-      for (const ref of positionals) {
-        const id = (await store.verifyToken(ref))?.credentialId ?? ref;
-        if (await store.removeToken(ref)) {
-          io.stdout(`Removed access token ${id}`);
-        } else {
-          io.stderr(`postern token rm: No access token ${JSON.stringify(ref)}`);
-          code = 1;
-        }
-      }
-      return code;
-    },
-  );
-}
-
-async function ls(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
-    device: { type: "string" },
-  }, LS_USAGE);
-  if (values.help) {
-    io.stdout(LS_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument "${positionals[0]}"`, LS_USAGE);
-  }
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
-      for (const t of await store.listTokens()) {
-        if (values.device === undefined || t.device === values.device) {
-          io.stdout(`${t.id}\t${t.device}\t${t.prefix}`);
-        }
+      for (const id of ids) {
+        await store.removeToken(id);
+        io.stdout(`Removed access token ${id}`);
       }
       return 0;
-    },
-  );
-}
+    };
+  },
+});
+
+const ls = storeSubcommand({
+  usage: LS_USAGE,
+  options: { device: { type: "string" } },
+  max: 0,
+  prepare: ({ values }, io) => async (store) => {
+    for (const t of await store.listTokens()) {
+      if (values.device === undefined || t.device === values.device) {
+        io.stdout(`${t.id}\t${t.device}\t${t.prefix}`);
+      }
+    }
+    return 0;
+  },
+});
+
+const TOKEN_COMMAND: StoreCommandSpec = {
+  name: "token",
+  usage: USAGE,
+  subcommands: { add, rm, ls },
+};

@@ -12,16 +12,13 @@
 import {
   CommandError,
   DATA_DIR_HELP,
-  DATA_DIR_OPTION,
-  dataDirOf,
-  parseCommandArgs,
   readPassword,
-  type ResolvedIo,
-  resolveStoreIo,
-  runCommand,
+  removeEach,
+  runStoreCommand,
   type StoreCommandIo,
+  type StoreCommandSpec,
+  storeSubcommand,
   UsageError,
-  withStore,
 } from "./_store.ts";
 
 const USAGE = `Usage: postern user <command> [options]
@@ -87,52 +84,22 @@ export async function userCommand(
   args: string[],
   options: StoreCommandIo = {},
 ): Promise<number> {
-  const io = resolveStoreIo(options);
-  const [command, ...rest] = args;
-  return await runCommand(command ? `user ${command}` : "user", io, () => {
-    switch (command) {
-      case "add":
-        return add(rest, io);
-      case "rm":
-      case "remove":
-        return rm(rest, io);
-      case "ls":
-      case "list":
-        return ls(rest, io);
-      case "-h":
-      case "--help":
-      case "help":
-        io.stdout(USAGE);
-        return 0;
-      case undefined:
-        throw new UsageError("missing command", USAGE);
-      default:
-        throw new UsageError(`unknown command "${command}"`, USAGE);
-    }
-  });
+  return await runStoreCommand(USER_COMMAND, args, options);
 }
 
-async function add(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...DATA_DIR_OPTION,
-    force: { type: "boolean" },
-  }, ADD_USAGE);
-  if (values.help) {
-    io.stdout(ADD_USAGE);
-    return 0;
-  }
-  const [name, ...extra] = positionals;
-  if (name === undefined) throw new UsageError("missing NAME", ADD_USAGE);
-  if (extra.length > 0) {
-    throw new UsageError(
-      "unexpected argument after NAME; the password is read from standard input, never taken as an argument",
-      ADD_USAGE,
-    );
-  }
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
+const add = storeSubcommand({
+  usage: ADD_USAGE,
+  options: { force: { type: "boolean" } },
+  required: "NAME",
+  prepare({ values, positionals }, io) {
+    const name = positionals[0]!;
+    if (positionals.length > 1) {
+      throw new UsageError(
+        "unexpected argument after NAME; the password is read from standard input, never taken as an argument",
+        ADD_USAGE,
+      );
+    }
+    return async (store) => {
       if (!values.force && (await store.listUsers()).includes(name)) {
         throw new CommandError(
           `User ${
@@ -143,58 +110,36 @@ async function add(args: string[], io: ResolvedIo): Promise<number> {
       await store.addUser(name, await readPassword(io));
       io.stdout(`Added user ${JSON.stringify(name)}`);
       return 0;
-    },
-  );
-}
+    };
+  },
+});
 
-async function rm(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    DATA_DIR_OPTION,
-    RM_USAGE,
-  );
-  if (values.help) {
-    io.stdout(RM_USAGE);
-    return 0;
-  }
-  if (positionals.length === 0) throw new UsageError("missing NAME", RM_USAGE);
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
-      let code = 0;
-      for (const name of positionals) {
-        if (await store.removeUser(name)) {
-          io.stdout(`Removed user ${JSON.stringify(name)}`);
-        } else {
-          io.stderr(`postern user rm: No user ${JSON.stringify(name)}`);
-          code = 1;
-        }
-      }
-      return code;
-    },
-  );
-}
+const rm = storeSubcommand({
+  usage: RM_USAGE,
+  required: "NAME",
+  prepare: ({ positionals }, io) => (store) =>
+    removeEach(positionals, {
+      command: "user rm",
+      io,
+      remove: async (name) =>
+        await store.removeUser(name)
+          ? `Removed user ${JSON.stringify(name)}`
+          : undefined,
+      missing: (name) => `No user ${JSON.stringify(name)}`,
+    }),
+});
 
-async function ls(args: string[], io: ResolvedIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    DATA_DIR_OPTION,
-    LS_USAGE,
-  );
-  if (values.help) {
-    io.stdout(LS_USAGE);
+const ls = storeSubcommand({
+  usage: LS_USAGE,
+  max: 0,
+  prepare: (_args, io) => async (store) => {
+    for (const name of await store.listUsers()) io.stdout(name);
     return 0;
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument "${positionals[0]}"`, LS_USAGE);
-  }
-  return await withStore(
-    io,
-    dataDirOf(values["data-dir"], io.env),
-    async (store) => {
-      for (const name of await store.listUsers()) io.stdout(name);
-      return 0;
-    },
-  );
-}
+  },
+});
+
+const USER_COMMAND: StoreCommandSpec = {
+  name: "user",
+  usage: USAGE,
+  subcommands: { add, rm, ls },
+};

@@ -15,7 +15,7 @@
  * stays the errors only.
  *
  * `proxy_protocol` on an enabled listener that cannot read a PROXY header
- * (`ssl` on `Deno.listenTls`, `wss` on `Deno.serve`) is reported here too,
+ * (`ssl` and `wss` on `Deno.listenTls`) is reported here too,
  * since `config check` and `serve` both run this check; `tcp`, `ws`, `ssl`
  * on postern's own TLS engine or `node:tls`, and `wss` on postern's own TLS
  * engine read it (see `src/net/stream_listener.ts`).
@@ -327,7 +327,7 @@ const PROXY_UNSUPPORTED: Partial<Record<string, string>> = {
   ssl:
     "The PROXY protocol is not supported on ssl listeners served by Deno.listenTls (one-way TLS): it runs the TLS handshake before postern can read the header (set ssl_options.tls_engine to postern, use verify_peer, or terminate TLS at the proxy and use a tcp listener)",
   wss:
-    "The PROXY protocol is not supported on wss listeners served by Deno.serve: it owns the socket and gives postern no bytes before the TLS handshake (set ssl_options.tls_engine to postern)",
+    "The PROXY protocol is not supported on wss listeners served by Deno.listenTls: it runs the TLS handshake before postern can read the header (set ssl_options.tls_engine to postern)",
 };
 
 /**

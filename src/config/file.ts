@@ -582,7 +582,6 @@ function parseListener(
 
 const IGNORED_TLS_KEYS = [
   "depth",
-  "reuse_sessions",
   "secure_renegotiate",
   "honor_cipher_order",
   "hibernate_after",
@@ -701,6 +700,10 @@ function parseTlsOptions(
             t.tlsEngine = x;
           },
         ),
+      reuse_sessions: (v, p) =>
+        put(v, { path: p, field: "reuseSessions" }, readBoolean, (t, x) => {
+          t.reuseSessions = x;
+        }),
       enable_crl_check: (v, p) =>
         put(v, { path: p, field: "enableCrlCheck" }, readBoolean, (t, x) => {
           t.enableCrlCheck = x;

@@ -75,6 +75,7 @@ const TLS_KEYS: Readonly<Record<string, string>> = {
   ciphers: "ciphers",
   handshakeTimeoutMs: "handshake_timeout",
   tlsEngine: "tls_engine",
+  reuseSessions: "reuse_sessions",
   "ocsp.enableOcspStapling": "ocsp.enable_ocsp_stapling",
   "ocsp.responderUrl": "ocsp.responder_url",
   "ocsp.issuerPemFile": "ocsp.issuer_pem",

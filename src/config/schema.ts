@@ -342,6 +342,13 @@ export interface TlsOptions {
   handshakeTimeoutMs: number;
   /** Which TLS implementation serves the listener (`ssl_options.tls_engine`, default `auto`). */
   tlsEngine: TlsEngine;
+  /**
+   * Resume sessions by session ID (RFC 5246 §7.3) from the listener's
+   * bounded, expiring session cache (`ssl_options.reuse_sessions`,
+   * `dtls_options.reuse_sessions`, default true). Postern's TLS engine and
+   * the DTLS listener only; Deno's TLS servers resume by themselves.
+   */
+  reuseSessions: boolean;
   /** OCSP stapling. */
   ocsp: OcspOptions;
   /** Check client certificates against a CRL (`ssl_options.enable_crl_check`). */
@@ -560,6 +567,7 @@ export function defaultTlsOptions(family: ListenerFamily): TlsOptions {
     ciphers: [],
     handshakeTimeoutMs: 15_000,
     tlsEngine: "auto",
+    reuseSessions: true,
     ocsp: {
       enableOcspStapling: false,
       refreshIntervalMs: 300_000,

@@ -7,7 +7,7 @@
  * | --- | --- | --- |
  * | `postern` | postern's own TLS 1.2 engine over raw TCP (`src/tls/stream`, `src/net/tls_engine.ts`) | the listener is configured for TLS-PSK, or OCSP stapling is on |
  * | `node` | Deno's `node:tls` server (`src/net/node_tls_listener.ts`) | `verify = verify_peer` (client certificates) |
- * | `native` | `Deno.listenTls` (`ssl`) or `Deno.serve` (`wss`) | otherwise: one-way TLS 1.2/1.3 |
+ * | `native` | `Deno.listenTls` (`ssl`; `wss` with postern's own WebSocket server) | otherwise: one-way TLS 1.2/1.3 |
  *
  * A listener is configured for TLS-PSK when `psk_authentication.enable` is
  * true **and** its `ssl_options.ciphers` names at least one PSK suite
@@ -16,8 +16,8 @@
  * not move the MQTT listeners off Deno's TLS (and off TLS 1.3).
  *
  * `tls_engine = postern` forces postern's engine (on `wss` with postern's
- * own WebSocket server, `src/net/websocket_server.ts`; otherwise `wss`
- * runs inside `Deno.serve`); `native` forces Deno's own TLS
+ * own WebSocket server, `src/net/websocket_server.ts`, as on `native`);
+ * `native` forces Deno's own TLS
  * (`node:tls` when client certificates are verified). postern's engine
  * speaks TLS 1.2 only, reads the PROXY protocol header itself, and serves
  * PSK, ECDHE-ECDSA and ECDHE-RSA suites with or without client
@@ -190,7 +190,7 @@ export function tlsPathFor(
   if (listener.family === "wss") {
     return {
       engine: "native",
-      reason: "secure WebSocket runs on Deno.serve",
+      reason: "secure WebSocket runs on Deno.listenTls",
     };
   }
   if (pskConfigured(config, listener)) {

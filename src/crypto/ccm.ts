@@ -2,26 +2,23 @@
  * AES-CCM (RFC 3610, NIST SP 800-38C), the AEAD of the TLS and DTLS
  * `*_CCM` and `*_CCM_8` suites (RFC 6655, RFC 7251) used by CoAP devices.
  *
- * No library on this platform has CCM, so it is composed here from AES
- * running in `node:crypto`:
+ * No library on this platform has CCM, so it is composed here on the
+ * TypeScript AES block function of {@link ./aes.ts} (see there for the
+ * cache-timing position of table-driven AES): a CCM object is only its
+ * expanded key (44 or 60 words in one `Int32Array`). Each seal or open runs
+ * the CBC-MAC (RFC 3610 §2.2) and the CTR key stream (§2.3) block by block,
+ * interleaved, on four-word scratch states shared by the process, and
+ * allocates only its output. The tag comparison on open has no early exit.
  *
- * - the CBC-MAC (RFC 3610 §2.2) runs on one long-lived AES-CBC object per
- *   key. Its chaining value is carried from call to call, so each MAC
- *   starts by XOR-ing B_0 with the previous call's last output block, which
- *   is the same as starting from a zero IV;
- * - the key stream S_0, S_1, … (RFC 3610 §2.3) comes from one long-lived
- *   AES-ECB object per key, fed all counter blocks A_0..A_n in one call.
- *
- * So no AES key schedule is computed per record, and each record costs two
- * calls into native code. `bench/crypto_bench.ts` compares this with CCM
- * built on a fresh `node:crypto` CBC + CTR pair per record and with CCM on
- * `@noble/ciphers`' AES block function.
+ * It replaced CCM on long-lived `node:crypto` AES-ECB and AES-CBC objects,
+ * whose Node-stream polyfill cost ≈ 6 µs per object and several µs per call
+ * in Deno; `bench/crypto_bench.ts` keeps that construction as a candidate.
  *
  * @module
  */
 
-import { type Cipheriv, createCipheriv } from "node:crypto";
 import type { Aead } from "./aead.ts";
+import { aesEncryptWords, expandAesKey } from "./aes.ts";
 import { CryptoError } from "./errors.ts";
 
 /**
@@ -41,36 +38,43 @@ export type CcmTagLength = 4 | 6 | 8 | 10 | 12 | 14 | 16;
 
 const BLOCK = 16;
 
+/*
+ * Scratch shared by every key: seal and open run to completion without
+ * yielding, so one set serves the whole process.
+ */
+/** The CBC-MAC chaining value X_i (RFC 3610 §2.2). */
+const mac = new Int32Array(4);
+/** A counter block A_i, then its key stream block S_i (RFC 3610 §2.3). */
+const stream = new Int32Array(4);
+/** S_0, which encrypts the tag. */
+const tagStream = new Int32Array(4);
+/** B_0, A_0, the first AAD block and zero-padded last blocks, as bytes. */
+const pad = new Uint8Array(BLOCK);
+
 class AesCcm implements Aead {
-  readonly keyLength: number;
   readonly tagLength: number;
-  readonly #ecb: Cipheriv;
-  readonly #cbc: Cipheriv;
-  /** Last block the CBC object produced: its chaining value. */
-  readonly #chain = new Uint8Array(BLOCK);
+  readonly #roundKeys: Int32Array;
 
   constructor(key: Uint8Array, tagLength: number) {
-    this.keyLength = key.length;
     this.tagLength = tagLength;
-    const bits = key.length * 8;
-    this.#ecb = createCipheriv(`aes-${bits}-ecb`, key, null);
-    this.#ecb.setAutoPadding(false);
-    this.#cbc = createCipheriv(`aes-${bits}-cbc`, key, new Uint8Array(BLOCK));
-    this.#cbc.setAutoPadding(false);
+    this.#roundKeys = expandAesKey(key);
+  }
+
+  get keyLength(): number {
+    // 4 × (rounds + 1) words for a key of 4 × (rounds − 6) bytes
+    return this.#roundKeys.length - 28;
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-    const q = lengthFieldSize(nonce, plaintext.length);
+    const len = plaintext.length;
+    const q = lengthFieldSize(nonce, len);
     const m = this.tagLength;
-    const tag = this.#cbcMac(nonce, q, aad, plaintext);
-    const s = this.#keyStream(nonce, q, plaintext.length);
-    const out = new Uint8Array(plaintext.length + m);
-    // RFC 3610 §2.3: C = P xor S_1..S_n, U = T xor first-M-bytes(S_0).
-    for (let i = 0; i < plaintext.length; i++) {
-      out[i] = plaintext[i]! ^ s[BLOCK + i]!;
-    }
+    const out = new Uint8Array(len + m);
+    this.#startMac(nonce, q, aad, len);
+    this.#ctrAndMac(nonce, q, plaintext, len, out, false);
+    // RFC 3610 §2.3: U = T xor first-M-bytes(S_0)
     for (let i = 0; i < m; i++) {
-      out[plaintext.length + i] = tag[i]! ^ s[i]!;
+      out[len + i] = wordByte(mac, i) ^ wordByte(tagStream, i);
     }
     return out;
   }
@@ -84,15 +88,14 @@ class AesCcm implements Aead {
     if (sealed.length < m) return undefined;
     const len = sealed.length - m;
     const q = lengthFieldSize(nonce, len);
-    const s = this.#keyStream(nonce, q, len);
     const pt = new Uint8Array(len);
-    for (let i = 0; i < len; i++) pt[i] = sealed[i]! ^ s[BLOCK + i]!;
-    // RFC 3610 §2.5: recompute T over the decrypted message and compare, in
-    // constant time (no early exit), with the received U xor S_0.
-    const expected = this.#cbcMac(nonce, q, aad, pt);
+    this.#startMac(nonce, q, aad, len);
+    this.#ctrAndMac(nonce, q, sealed, len, pt, true);
+    // RFC 3610 §2.5: compare T with the received U xor S_0 in constant time
+    // (no early exit).
     let diff = 0;
     for (let i = 0; i < m; i++) {
-      diff |= expected[i]! ^ sealed[len + i]! ^ s[i]!;
+      diff |= wordByte(mac, i) ^ wordByte(tagStream, i) ^ sealed[len + i]!;
     }
     if (diff !== 0) {
       pt.fill(0);
@@ -102,77 +105,159 @@ class AesCcm implements Aead {
   }
 
   /**
-   * RFC 3610 §2.2: CBC-MAC over B_0 || encoded AAD || message, each part
-   * zero-padded to whole blocks. Returns the last block (T is its prefix)
-   * as the chaining-value buffer itself: read it before the next call.
+   * RFC 3610 §2.2: starts the CBC-MAC with B_0 = Flags || Nonce || l(m)
+   * and runs it over the encoded AAD, zero-padded to whole blocks.
    */
-  #cbcMac(
+  #startMac(
     nonce: Uint8Array,
     q: number,
     aad: Uint8Array,
-    message: Uint8Array,
-  ): Uint8Array {
-    const aadHeader = aad.length === 0
-      ? 0
-      : aad.length < 0xff00
-      ? 2
-      : aad.length <= 0xffffffff
-      ? 6
-      : 10;
-    const aadBlocks = padded(aadHeader + aad.length);
-    const b = new Uint8Array(BLOCK + aadBlocks + padded(message.length));
-
-    // B_0 = Flags || Nonce || l(m); Flags = 64*Adata + 8*M' + L'.
-    b[0] = (aad.length > 0 ? 0x40 : 0) | (((this.tagLength - 2) / 2) << 3) |
+    messageLength: number,
+  ): void {
+    const rk = this.#roundKeys;
+    pad.fill(0);
+    // Flags = 64*Adata + 8*M' + L'
+    pad[0] = (aad.length > 0 ? 0x40 : 0) | (((this.tagLength - 2) / 2) << 3) |
       (q - 1);
-    b.set(nonce, 1);
-    writeLength(b, BLOCK, q, message.length);
+    pad.set(nonce, 1);
+    writeLength(pad, BLOCK, q, messageLength);
+    mac.fill(0);
+    absorb(rk, pad, 0);
+    if (aad.length === 0) return;
 
-    let off = BLOCK;
-    if (aadHeader === 2) {
-      b[off] = aad.length >>> 8;
-      b[off + 1] = aad.length & 0xff;
-    } else if (aadHeader === 6) {
-      b[off] = 0xff;
-      b[off + 1] = 0xfe;
-      writeLength(b, off + 6, 4, aad.length);
-    } else if (aadHeader === 10) {
-      b[off] = 0xff;
-      b[off + 1] = 0xff;
-      writeLength(b, off + 10, 8, aad.length);
+    pad.fill(0);
+    let header: number;
+    if (aad.length < 0xff00) {
+      header = 2;
+      pad[0] = aad.length >>> 8;
+      pad[1] = aad.length & 0xff;
+    } else if (aad.length <= 0xffffffff) {
+      header = 6;
+      pad[0] = 0xff;
+      pad[1] = 0xfe;
+      writeLength(pad, 6, 4, aad.length);
+    } else {
+      header = 10;
+      pad[0] = 0xff;
+      pad[1] = 0xff;
+      writeLength(pad, 10, 8, aad.length);
     }
-    b.set(aad, off + aadHeader);
-    off += aadBlocks;
-    b.set(message, off);
-
-    // Undo the chaining value the long-lived CBC object carries over.
-    for (let i = 0; i < BLOCK; i++) b[i] = b[i]! ^ this.#chain[i]!;
-    const out = this.#cbc.update(b);
-    const chain = this.#chain;
-    for (let i = 0, j = out.length - BLOCK; i < BLOCK; i++, j++) {
-      chain[i] = out[j]!;
-    }
-    return chain;
+    const first = Math.min(aad.length, BLOCK - header);
+    for (let i = 0; i < first; i++) pad[header + i] = aad[i]!;
+    absorb(rk, pad, 0);
+    absorbPadded(rk, aad, first);
   }
 
-  /** RFC 3610 §2.3: S_0 || S_1 || … || S_n for a message of `len` bytes. */
-  #keyStream(nonce: Uint8Array, q: number, len: number): Uint8Array {
-    const blocks = 1 + Math.ceil(len / BLOCK);
-    const a = new Uint8Array(blocks * BLOCK);
-    // A_i = Flags || Nonce || i, Flags = L'.
-    a[0] = q - 1;
-    a.set(nonce, 1);
-    for (let i = 1; i < blocks; i++) {
-      const off = i * BLOCK;
-      a.copyWithin(off, 0, BLOCK - q);
-      writeLength(a, off + BLOCK, q, i);
+  /**
+   * RFC 3610 §2.3 CTR encryption (or decryption) of the first `len` bytes
+   * of `input` into `output` with S_1, S_2, …, each plaintext block also
+   * going through the CBC-MAC; leaves S_0 in `tagStream`.
+   */
+  #ctrAndMac(
+    nonce: Uint8Array,
+    q: number,
+    input: Uint8Array,
+    len: number,
+    output: Uint8Array,
+    decrypt: boolean,
+  ): void {
+    const rk = this.#roundKeys;
+    // A_i = Flags || Nonce || i, Flags = L'; i fits in the last word.
+    pad.fill(0);
+    pad[0] = q - 1;
+    pad.set(nonce, 1);
+    const a0 = readWord(pad, 0);
+    const a1 = readWord(pad, 4);
+    const a2 = readWord(pad, 8);
+    const a3 = readWord(pad, 12);
+    tagStream[0] = a0;
+    tagStream[1] = a1;
+    tagStream[2] = a2;
+    tagStream[3] = a3;
+    aesEncryptWords(rk, tagStream);
+    let counter = 1;
+    let o = 0;
+    for (; o + BLOCK <= len; o += BLOCK, counter++) {
+      stream[0] = a0;
+      stream[1] = a1;
+      stream[2] = a2;
+      stream[3] = a3 | counter;
+      aesEncryptWords(rk, stream);
+      const i0 = readWord(input, o);
+      const i1 = readWord(input, o + 4);
+      const i2 = readWord(input, o + 8);
+      const i3 = readWord(input, o + 12);
+      const o0 = i0 ^ stream[0]!;
+      const o1 = i1 ^ stream[1]!;
+      const o2 = i2 ^ stream[2]!;
+      const o3 = i3 ^ stream[3]!;
+      writeWord(output, o, o0);
+      writeWord(output, o + 4, o1);
+      writeWord(output, o + 8, o2);
+      writeWord(output, o + 12, o3);
+      if (decrypt) {
+        mac[0] = mac[0]! ^ o0;
+        mac[1] = mac[1]! ^ o1;
+        mac[2] = mac[2]! ^ o2;
+        mac[3] = mac[3]! ^ o3;
+      } else {
+        mac[0] = mac[0]! ^ i0;
+        mac[1] = mac[1]! ^ i1;
+        mac[2] = mac[2]! ^ i2;
+        mac[3] = mac[3]! ^ i3;
+      }
+      aesEncryptWords(rk, mac);
     }
-    return this.#ecb.update(a);
+    if (o === len) return;
+    stream[0] = a0;
+    stream[1] = a1;
+    stream[2] = a2;
+    stream[3] = a3 | counter;
+    aesEncryptWords(rk, stream);
+    pad.fill(0);
+    for (let i = 0; o + i < len; i++) {
+      const b = input[o + i]!;
+      const x = b ^ wordByte(stream, i);
+      output[o + i] = x;
+      pad[i] = decrypt ? x : b;
+    }
+    absorb(rk, pad, 0);
   }
 }
 
-function padded(n: number): number {
-  return Math.ceil(n / BLOCK) * BLOCK;
+/** Byte `i` (0–15) of a block held as four big-endian words. */
+function wordByte(words: Int32Array, i: number): number {
+  return (words[i >>> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
+}
+
+function readWord(b: Uint8Array, o: number): number {
+  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+}
+
+function writeWord(b: Uint8Array, o: number, w: number): void {
+  b[o] = w >>> 24;
+  b[o + 1] = w >>> 16;
+  b[o + 2] = w >>> 8;
+  b[o + 3] = w;
+}
+
+/** CBC-MAC step over the 16 bytes of `data` at `o`. */
+function absorb(rk: Int32Array, data: Uint8Array, o: number): void {
+  mac[0] = mac[0]! ^ readWord(data, o);
+  mac[1] = mac[1]! ^ readWord(data, o + 4);
+  mac[2] = mac[2]! ^ readWord(data, o + 8);
+  mac[3] = mac[3]! ^ readWord(data, o + 12);
+  aesEncryptWords(rk, mac);
+}
+
+/** CBC-MAC over `data` from `start`, the last block zero-padded. */
+function absorbPadded(rk: Int32Array, data: Uint8Array, start: number): void {
+  let o = start;
+  for (; o + BLOCK <= data.length; o += BLOCK) absorb(rk, data, o);
+  if (o === data.length) return;
+  pad.fill(0);
+  for (let i = 0; o + i < data.length; i++) pad[i] = data[o + i]!;
+  absorb(rk, pad, 0);
 }
 
 /** Writes `value` big-endian into the `size` bytes ending at `end`. */

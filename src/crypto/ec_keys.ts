@@ -2,13 +2,15 @@
  * Elliptic-curve key generation and point checks for P-256 and P-384
  * (FIPS 186-4 §B.4, SEC 1 §2.3.3–2.3.4, §3.2.2).
  *
- * Synchronous parts run on `@noble/curves`.
+ * Synchronous parts run on `@noble/curves`, except P-256 key generation,
+ * public keys and point checks: `src/crypto/p256.ts`.
  *
  * @module
  */
 
 import { type NobleCurve, nobleCurve } from "./_noble.ts";
 import { CryptoError } from "./errors.ts";
+import { p256IsValidPoint, p256KeyPair, p256PublicKey } from "./p256.ts";
 import { type EcCurve, ecFieldLength, type EcPrivateKey } from "./keys.ts";
 
 /**
@@ -29,6 +31,9 @@ import { type EcCurve, ecFieldLength, type EcPrivateKey } from "./keys.ts";
  */
 export function generateEcKeyPair(curve: EcCurve): Promise<EcPrivateKey> {
   try {
+    if (curve === "P-256") {
+      return Promise.resolve({ kind: "ec", curve, ...p256KeyPair() });
+    }
     const c = nobleCurve(curve);
     const d = c.utils.randomSecretKey();
     return Promise.resolve({
@@ -69,7 +74,7 @@ export function ecPublicFromPrivate(curve: EcCurve, d: Uint8Array): Uint8Array {
       `Cannot derive ${curve} public key: scalar is not in [1, n-1] or has the wrong length`,
     );
   }
-  return c.getPublicKey(d, false);
+  return curve === "P-256" ? p256PublicKey(d) : c.getPublicKey(d, false);
 }
 
 /**
@@ -105,6 +110,7 @@ export function isValidEcPoint(curve: EcCurve, point: Uint8Array): boolean {
   if (point.length !== 1 + 2 * ecFieldLength(curve) || point[0] !== 0x04) {
     return false;
   }
+  if (curve === "P-256") return p256IsValidPoint(point);
   try {
     c.Point.fromBytes(point).assertValidity();
     return true;

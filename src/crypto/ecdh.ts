@@ -6,16 +6,21 @@
  * `bench/crypto_bench.ts` measured at 4.6× (P-256) and 4.2× (X25519)
  * `@noble/curves`' rate. WebCrypto does not check that a P-256 peer point is
  * on the curve (Deno 2.9 imports off-curve points), so every P-256 peer
- * point is validated with `@noble/curves` first (SEC 1 §3.2.2.1); without
- * that, an invalid-curve attack could recover the private key.
+ * point is validated first (`isValidEcPoint`, SEC 1 §3.2.2.1); without
+ * that, an invalid-curve attack could recover the private key. An own
+ * variable-base multiplication on `src/crypto/p256.ts`'s arithmetic would
+ * need 256 doublings (≈ 2 600 modular products, ≈ 0.3 ms), no faster than
+ * WebCrypto's `deriveBits`.
  *
- * A P-256 key pair is made by `@noble/curves` (a uniform scalar and its
- * public point on the precomputed base-point table, constant time with
- * scalar blinding) and handed to WebCrypto as a PKCS#8 key without its
- * public point, which WebCrypto imports without computing anything. Deno's
- * WebCrypto computes the public point only in `exportKey`, with a generic
- * scalar multiplication: `generateKey` + `exportKey` cost 0.44–0.56 ms
- * against 0.23–0.25 ms this way (`bench/README.md`, DTLS section).
+ * A P-256 key pair is made by `src/crypto/p256.ts` (a uniform scalar and
+ * its public point on a precomputed base-point table, blinded, with the
+ * same operation sequence for every scalar) and handed to WebCrypto as a
+ * PKCS#8 key without its public point, which WebCrypto imports without
+ * computing anything. Deno's WebCrypto computes the public point only in
+ * `exportKey`, with a generic scalar multiplication: `generateKey` +
+ * `exportKey` cost 0.44–0.56 ms against 0.23–0.25 ms with noble's
+ * fixed-base multiplication and less with `p256.ts` (`bench/README.md`,
+ * DTLS section).
  *
  * @module
  */
@@ -24,6 +29,7 @@ import { p256 } from "@noble/curves/nist.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { bufferSource } from "./_node.ts";
 import { isValidEcPoint } from "./ec_keys.ts";
+import { p256KeyPair, p256PublicKey } from "./p256.ts";
 import { CryptoError } from "./errors.ts";
 
 /**
@@ -179,8 +185,7 @@ export async function generateEcdhKeyPair(
 ): Promise<EcdhKeyPair> {
   checkGroup(group);
   if (group === "P-256") {
-    const d = p256.utils.randomSecretKey();
-    const pub = p256.getPublicKey(d, false);
+    const { d, point: pub } = p256KeyPair();
     const der = p256Pkcs8(d);
     d.fill(0);
     try {
@@ -303,7 +308,7 @@ export async function ecdhKeyPairFromPrivate(
         "Cannot import P-256 private key: scalar is not in [1, n-1]",
       );
     }
-    pub = p256.getPublicKey(privateKey, false);
+    pub = p256PublicKey(privateKey);
     jwk = {
       kty: "EC",
       crv: "P-256",

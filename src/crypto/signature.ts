@@ -4,8 +4,10 @@
  * run on WebCrypto.
  *
  * Implementations, chosen by `bench/crypto_bench.ts`:
- * - ECDSA signing: `@noble/curves`, deterministic k (RFC 6979 §3.2) with the
- *   scheme's hash as the HMAC-DRBG hash. About twice WebCrypto's rate.
+ * - ECDSA signing: deterministic k (RFC 6979 §3.2) with the scheme's hash as
+ *   the HMAC-DRBG hash. P-256 with SHA-256 (the (D)TLS ServerKeyExchange
+ *   case) on `src/crypto/p256.ts`, about 1.6× noble's rate; the other
+ *   combinations on `@noble/curves`, about twice WebCrypto's rate.
  * - ECDSA verification: WebCrypto, with the imported `CryptoKey` cached per
  *   key object. It accepts high-S signatures, as TLS peers need; noble would
  *   need `lowS: false` (ANCHORS.md). Deno's WebCrypto fails every P-384
@@ -26,6 +28,7 @@ import { bufferSource } from "./_node.ts";
 import { nobleEcdsa } from "./_noble.ts";
 import { CryptoError } from "./errors.ts";
 import type { HashAlgorithm } from "./hash.ts";
+import { p256SignSha256 } from "./p256.ts";
 import {
   type EcCurve,
   ecFieldLength,
@@ -287,9 +290,11 @@ export async function sign(
     }
     let raw: Uint8Array;
     try {
-      raw = nobleEcdsa(key.curve, scheme.hash).sign(data, key.d, {
-        lowS: false,
-      });
+      raw = key.curve === "P-256" && scheme.hash === "SHA-256"
+        ? p256SignSha256(key.d, data)
+        : nobleEcdsa(key.curve, scheme.hash).sign(data, key.d, {
+          lowS: false,
+        });
     } catch (err) {
       throw new CryptoError(
         "bad_key",

@@ -27,7 +27,8 @@
  *   until the inactivity sweep.
  * - Every handshake failure becomes a fatal alert chosen by `alertFor`;
  *   an unknown exception becomes internal_error. Nothing escapes
- *   `handleInput`.
+ *   `handleInput`. What TLS does alike (handshake actions, queued data,
+ *   alerts, renegotiation refused, failures) is {@link HandshakeDriver}'s.
  * - What the hellos agreed for the record layer (`recordLayer`) applies
  *   from the flight after the ServerHello: with RFC 9146 connection IDs,
  *   records under the negotiated keys carry the peer's CID (`tls12_cid`)
@@ -38,7 +39,7 @@
  * - An abbreviated handshake swaps the flights: the server's flight waits
  *   for the client's final one, so on establishment whichever side did not
  *   send the final flight drops its own and stops its timer.
- * - Renegotiation is refused: a new ClientHello on an established
+ * - Renegotiation is refused: a new ClientHello on an established server
  *   association is answered with a no_renegotiation warning (RFC 5746 §4.4).
  *   A ClientHello in epoch 0 from a rebooted client is the endpoint's
  *   business (RFC 6347 §4.2.8, see `endpoint.ts`).
@@ -70,30 +71,22 @@
  * @module
  */
 
-import {
-  AlertDescription,
-  alertFor,
-  type AlertLevel,
-  alertName,
-  decodeAlert,
-  encodeAlert,
-  TlsAlertError,
-} from "../tls/alert.ts";
+import { AlertDescription, TlsAlertError } from "../tls/alert.ts";
+import type { CipherSuite } from "../tls/cipher_suites.ts";
 import { ContentType } from "../tls/content_type.ts";
-import { HandshakeType } from "../tls/handshake_type.ts";
-import { dtlsSequence } from "../tls/record_protection.ts";
+import { dtlsSequence, type RecordKeys } from "../tls/record_protection.ts";
 import { LazyRecordProtection } from "../tls/lazy_record_protection.ts";
-import { ClientHandshake } from "../tls/handshake/client.ts";
 import { ServerHandshake } from "../tls/handshake/server.ts";
+import {
+  type ClosedEvent,
+  type DriverOptions,
+  type EstablishedEvent,
+  HandshakeDriver,
+} from "../tls/handshake/driver.ts";
 import type {
-  ClientHandshakeConfig,
-  EstablishedSession,
   HandshakeAction,
-  HandshakeInput,
   PeerIdentity,
   RecordLayerAgreement,
-  ServerHandshakeConfig,
-  SessionKeys,
 } from "../tls/handshake/types.ts";
 import {
   receivePlaintextLimit,
@@ -124,7 +117,7 @@ import {
 
 /** Records of the next epoch kept until its ChangeCipherSpec arrives. */
 export const MAX_BUFFERED_RECORDS = 16;
-const MAX_QUEUED_APP_DATA = 64;
+const DTLS_LAYER = { dtls: true } as const;
 
 /**
  * What an association reports.
@@ -136,27 +129,13 @@ const MAX_QUEUED_APP_DATA = 64;
  * ```
  */
 export type AssociationEvent =
-  | {
-    readonly kind: "established";
-    readonly suite: string;
-    readonly identity: PeerIdentity | undefined;
-    readonly session: EstablishedSession;
-  }
+  | EstablishedEvent
   | {
     readonly kind: "data";
     readonly data: Uint8Array;
     readonly identity: PeerIdentity | undefined;
   }
-  | {
-    readonly kind: "closed";
-    /** The alert sent or received, when there was one. */
-    readonly alert?: {
-      readonly description: number;
-      readonly name: string;
-      readonly received: boolean;
-    };
-    readonly reason: string;
-  };
+  | ClosedEvent;
 
 /**
  * Options of one association.
@@ -167,12 +146,7 @@ export type AssociationEvent =
  * const o: AssociationOptions = { role: "server", server: { psk: () => undefined }, mtu: 1280 };
  * ```
  */
-export interface AssociationOptions {
-  readonly role: "client" | "server";
-  /** Server handshake configuration (role server). */
-  readonly server?: ServerHandshakeConfig;
-  /** Client handshake configuration (role client). */
-  readonly client?: ClientHandshakeConfig;
+export interface AssociationOptions extends DriverOptions {
   /** Path MTU in bytes (IP packet); default 1280 (RFC 8200 minimum). */
   readonly mtu?: number;
   /** Flight retransmission timer settings. */
@@ -226,9 +200,7 @@ interface ReadState {
  * assert.equal(a.nextTimeout(), 1000);
  * ```
  */
-export class DtlsAssociation {
-  readonly role: "client" | "server";
-  readonly #machine: ServerHandshake | ClientHandshake;
+export class DtlsAssociation extends HandshakeDriver<AssociationEvent> {
   readonly #mtu: number;
   #maxFragmentBody: number;
   readonly #ownCid: Uint8Array | undefined;
@@ -243,7 +215,6 @@ export class DtlsAssociation {
   readonly #write: WriteState[] = [];
   #writeEpoch = 0;
   #read: ReadState;
-  #pendingKeys: SessionKeys | undefined;
   #nextRead: LazyRecordProtection | undefined;
   #buffered: DtlsRecord[] = [];
   #ccsPending = false;
@@ -253,12 +224,7 @@ export class DtlsAssociation {
   #peerLastSeq = -1;
   #lastDeliveredSeq = -1;
   #out: Uint8Array[] = [];
-  #events: AssociationEvent[] = [];
   #queue: Promise<void> = Promise.resolve();
-  #established = false;
-  #closed = false;
-  #session: EstablishedSession | undefined;
-  #appQueue: Uint8Array[] = [];
   #lastActivity = 0;
   #clientRandom: Uint8Array | undefined;
   readonly #handshakeTimeout: number;
@@ -266,7 +232,12 @@ export class DtlsAssociation {
 
   /** @param options Role, handshake configuration, MTU. */
   constructor(options: AssociationOptions) {
-    this.role = options.role;
+    super(
+      options,
+      options.connectionId === undefined
+        ? DTLS_LAYER
+        : { dtls: true, connectionId: options.connectionId },
+    );
     this.#mtu = options.mtu ?? 1280;
     this.#maxFragmentBody = maxHandshakeFragmentBody({ mtu: this.#mtu });
     const initial = options.initial;
@@ -284,44 +255,10 @@ export class DtlsAssociation {
       replay: new ReplayWindow(),
     };
     this.#ownCid = options.connectionId;
-    const layer = {
-      dtls: true,
-      ...(options.connectionId === undefined
-        ? {}
-        : { connectionId: options.connectionId }),
-      frame: (type: number, body: Uint8Array) =>
-        encodeHandshakeMessage(type, this.#sendMessageSeq++, body),
-    };
-    if (options.role === "server") {
-      if (options.server === undefined) {
-        throw new TypeError(
-          "Cannot create a server association without server options",
-        );
-      }
-      this.#machine = new ServerHandshake(options.server, layer);
-    } else {
-      if (options.client === undefined) {
-        throw new TypeError(
-          "Cannot create a client association without client options",
-        );
-      }
-      this.#machine = new ClientHandshake(options.client, layer);
-    }
   }
 
-  /** Whether the handshake completed. */
-  get established(): boolean {
-    return this.#established;
-  }
-
-  /** Whether the association ended. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** What the handshake agreed, once established. */
-  get session(): EstablishedSession | undefined {
-    return this.#session;
+  protected override noun(): string {
+    return "DTLS association";
   }
 
   /** Time of the last authenticated or handshake input. */
@@ -332,7 +269,7 @@ export class DtlsAssociation {
   /** The client random of this association's handshake, once known. */
   get clientRandom(): Uint8Array | undefined {
     if (this.#clientRandom !== undefined) return this.#clientRandom;
-    const m = this.#machine;
+    const m = this.machine;
     return m instanceof ServerHandshake ? m.clientRandom() : undefined;
   }
 
@@ -368,13 +305,12 @@ export class DtlsAssociation {
    * @param now Current time in ms.
    */
   start(now: number): void {
-    const m = this.#machine;
-    if (!(m instanceof ClientHandshake)) {
+    if (this.role !== "client") {
       throw new TypeError("Cannot start a server association");
     }
     this.#lastActivity = now;
     this.#handshakeDeadline ??= now + this.#handshakeTimeout;
-    this.#apply(now, m.start());
+    this.startClient(now);
   }
 
   /**
@@ -395,12 +331,12 @@ export class DtlsAssociation {
    * @param now Current time in ms.
    */
   handleTimeout(now: number): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     if (
-      !this.#established && this.#handshakeDeadline !== undefined &&
+      !this.established && this.#handshakeDeadline !== undefined &&
       now >= this.#handshakeDeadline
     ) {
-      this.#finish({ kind: "closed", reason: "handshake timed out" });
+      this.finish({ kind: "closed", reason: "handshake timed out" });
       return;
     }
     switch (this.#timer.onTimeout(now)) {
@@ -408,7 +344,7 @@ export class DtlsAssociation {
         this.#transmitFlight();
         return;
       case "give_up":
-        this.#finish({ kind: "closed", reason: "handshake timed out" });
+        this.finish({ kind: "closed", reason: "handshake timed out" });
         return;
       case "wait":
         return;
@@ -423,63 +359,23 @@ export class DtlsAssociation {
     return d;
   }
 
-  /** The next event, if any. */
-  pollEvent(): AssociationEvent | undefined {
-    const e = this.#events.shift();
-    if (this.#events.length === 0 && e !== undefined) this.#events = [];
-    return e;
-  }
-
   /** When `handleTimeout` wants to run next. */
   nextTimeout(): number | undefined {
-    if (this.#closed) return undefined;
+    if (this.closed) return undefined;
     const flight = this.#timer.nextDeadline();
-    const overall = this.#established ? undefined : this.#handshakeDeadline;
+    const overall = this.established ? undefined : this.#handshakeDeadline;
     if (flight === undefined) return overall;
     return overall === undefined ? flight : Math.min(flight, overall);
   }
 
-  /**
-   * Sends application data (queued until the handshake completes).
-   *
-   * @param data Application data; more than the negotiated record size
-   *   ({@link DtlsAssociation.maxRecordPlaintext}) goes in several records.
-   */
-  send(data: Uint8Array): void {
-    if (this.#closed) {
-      throw new TypeError("Cannot send on a closed DTLS association");
-    }
-    if (!this.#established) {
-      if (this.#appQueue.length >= MAX_QUEUED_APP_DATA) {
-        throw new RangeError(
-          "Cannot queue more data before the handshake completes",
-        );
-      }
-      this.#appQueue.push(data.slice());
-      return;
-    }
-    this.#sendRecord(ContentType.application_data, data);
-  }
-
-  /** Sends close_notify and ends the association (RFC 5246 §7.2.1). */
-  close(): void {
-    if (this.#closed) return;
-    this.#sendAlert(1, AlertDescription.close_notify);
-    this.#finish({
-      kind: "closed",
-      alert: { description: 0, name: "close_notify", received: false },
-      reason: "closed locally",
-    });
-  }
-
   /** Ends the association without sending anything (endpoint eviction). */
   abandon(reason: string): void {
-    if (this.#closed) return;
-    this.#finish({ kind: "closed", reason });
+    if (this.closed) return;
+    this.finish({ kind: "closed", reason });
   }
 
   async #process(now: number, datagram: Uint8Array): Promise<void> {
-    if (this.#closed) return;
+    if (this.closed) return;
     this.#handshakeDeadline ??= now + this.#handshakeTimeout;
     try {
       const own = this.#ownCid;
@@ -488,11 +384,11 @@ export class DtlsAssociation {
         own !== undefined && own.length > 0 ? { cidLength: own.length } : {},
       );
       for (const record of records) {
-        if (this.#closed) return;
+        if (this.closed) return;
         await this.#record(now, record);
       }
     } catch (err) {
-      this.#fail(err);
+      this.fail(err);
     }
   }
 
@@ -579,18 +475,18 @@ export class DtlsAssociation {
         await this.#maybeChangeCipherSpec(now);
         return;
       case ContentType.alert:
-        this.#alert(plain, authenticated);
+        this.alert(plain, authenticated);
         return;
       case ContentType.application_data:
         // RFC 6347 §4.1: application data only under negotiated keys
-        if (!authenticated || !this.#established) return;
+        if (!authenticated || !this.established) return;
         // the peer finished its handshake, so it has our final flight: no
         // retransmission of it can be asked for any more (RFC 6347 §4.2.4)
         this.#flight = undefined;
-        this.#events.push({
+        this.emit({
           kind: "data",
           data: plain,
-          identity: this.#session?.identity,
+          identity: this.session?.identity,
         });
         return;
       default:
@@ -637,7 +533,7 @@ export class DtlsAssociation {
     }
     for (const f of frags) {
       for (const ev of this.#reassembler.push(f)) {
-        if (this.#closed) return;
+        if (this.closed) return;
         switch (ev.kind) {
           case "message":
             await this.#message(
@@ -667,53 +563,42 @@ export class DtlsAssociation {
     body: Uint8Array,
     framed: Uint8Array,
   ): Promise<void> {
-    if (this.#established) {
-      // RFC 5746 §4.4: refuse renegotiation with a warning
-      if (
-        type === HandshakeType.client_hello ||
-        type === HandshakeType.hello_request
-      ) {
-        this.#sendAlert(1, AlertDescription.no_renegotiation);
-        return;
-      }
-      throw new TlsAlertError(
-        AlertDescription.unexpected_message,
-        "Handshake message after the handshake",
-      );
-    }
     // RFC 6347 §4.2.4: only the peer's *whole* next flight ends WAITING, so
     // the timer keeps running while it arrives (our next flight_end re-arms
     // it). Stopping at its first message would deadlock when the rest of a
     // final flight (ChangeCipherSpec + Finished) is lost: the peer has no
     // timer for its last flight and we would never ask again.
     this.#lastDeliveredSeq = seq;
-    await this.#feed(now, { kind: "message", type, body, framed });
-    await this.#maybeChangeCipherSpec(now);
+    await this.handshakeMessage(now, { kind: "message", type, body, framed });
+    if (this.#ccsPending) await this.#maybeChangeCipherSpec(now);
   }
 
   async #maybeChangeCipherSpec(now: number): Promise<void> {
-    if (!this.#ccsPending || !this.#machine.expectsChangeCipherSpec) return;
+    if (!this.#ccsPending || !this.machine.expectsChangeCipherSpec) return;
     if (this.#nextRead === undefined) return;
     this.#ccsPending = false;
-    await this.#feed(now, { kind: "change_cipher_spec" });
+    await this.changeCipherSpec(now);
     this.#read = {
       epoch: this.#read.epoch + 1,
       protection: this.#nextRead,
       replay: new ReplayWindow(),
     };
     this.#nextRead = undefined;
+    if (this.#buffered.length === 0) return;
     const buffered = this.#buffered;
     this.#buffered = [];
     for (const r of buffered) {
-      if (this.#closed) return;
+      if (this.closed) return;
       await this.#record(now, r);
     }
   }
 
-  async #feed(now: number, input: HandshakeInput): Promise<void> {
-    const actions = await this.#machine.handle(now, input);
-    if (this.#agreement === undefined) this.#adopt(this.#machine.recordLayer);
-    this.#apply(now, actions);
+  protected override frame(type: number, body: Uint8Array): Uint8Array {
+    return encodeHandshakeMessage(type, this.#sendMessageSeq++, body);
+  }
+
+  protected override handled(): void {
+    if (this.#agreement === undefined) this.#adopt(this.machine.recordLayer);
   }
 
   /**
@@ -752,77 +637,61 @@ export class DtlsAssociation {
     }
   }
 
-  #apply(now: number, actions: readonly HandshakeAction[]): void {
-    for (const a of actions) {
-      switch (a.kind) {
-        case "message":
-          this.#building.push({
-            kind: "handshake",
-            epoch: this.#writeEpoch,
-            msgType: a.type,
-            messageSeq: (a.framed[4]! << 8) | a.framed[5]!,
-            body: a.body,
-          });
-          break;
-        case "change_cipher_spec": {
-          this.#building.push({
-            kind: "change_cipher_spec",
-            epoch: this.#writeEpoch,
-          });
-          const keys = this.#pendingKeys!;
-          this.#pendingKeys = undefined;
-          this.#writeEpoch++;
-          this.#write[this.#writeEpoch] = {
-            protection: new LazyRecordProtection(
-              keys.suite,
-              this.role === "client" ? keys.client : keys.server,
-            ),
-            seq: 0,
-          };
-          break;
-        }
-        case "keys":
-          this.#pendingKeys = a.keys;
-          this.#nextRead = new LazyRecordProtection(
-            a.keys.suite,
-            this.role === "client" ? a.keys.server : a.keys.client,
-          );
-          break;
-        case "flight_end":
-          this.#flight = new Flight(this.#building.slice()); // exact size: kept while idle
-          this.#flightFinal = a.final;
-          this.#building = [];
-          this.#peerLastSeq = this.#lastDeliveredSeq;
-          this.#transmitFlight();
-          this.#timer.stop(now);
-          if (!a.final) this.#timer.start(now);
-          break;
-        case "established": {
-          this.#established = true;
-          this.#session = a.session;
-          this.#clientRandom = this.clientRandom;
-          // the peer's last flight completed ours (the client of a full
-          // handshake, the server of an abbreviated one); a final flight of
-          // our own stays for when the peer repeats its flight
-          if (!this.#flightFinal) {
-            this.#flight = undefined;
-            this.#timer.stop(now);
-          }
-          this.#events.push({
-            kind: "established",
-            suite: a.session.suite.name,
-            identity: a.session.identity,
-            session: a.session,
-          });
-          const queued = this.#appQueue;
-          this.#appQueue = [];
-          for (const d of queued) {
-            this.#sendRecord(ContentType.application_data, d);
-          }
-          break;
-        }
-      }
+  protected override writeMessage(
+    message: HandshakeAction & { readonly kind: "message" },
+  ): void {
+    this.#building.push({
+      kind: "handshake",
+      epoch: this.#writeEpoch,
+      msgType: message.type,
+      messageSeq: (message.framed[4]! << 8) | message.framed[5]!,
+      body: message.framed.subarray(HANDSHAKE_HEADER_LENGTH),
+      framed: message.framed,
+    });
+  }
+
+  protected override writeChangeCipherSpec(
+    suite: CipherSuite,
+    keys: RecordKeys,
+  ): void {
+    this.#building.push({
+      kind: "change_cipher_spec",
+      epoch: this.#writeEpoch,
+    });
+    this.#writeEpoch++;
+    this.#write[this.#writeEpoch] = {
+      protection: new LazyRecordProtection(suite, keys),
+      seq: 0,
+    };
+  }
+
+  protected override nextReadKeys(suite: CipherSuite, keys: RecordKeys): void {
+    this.#nextRead = new LazyRecordProtection(suite, keys);
+  }
+
+  protected override endFlight(now: number, final: boolean): void {
+    this.#flight = new Flight(this.#building.slice()); // exact size: kept while idle
+    this.#flightFinal = final;
+    this.#building = [];
+    this.#peerLastSeq = this.#lastDeliveredSeq;
+    this.#transmitFlight();
+    this.#timer.stop(now);
+    if (!final) this.#timer.start(now);
+  }
+
+  protected override onEstablished(now: number): void {
+    this.#clientRandom = this.clientRandom;
+    // the peer's last flight completed ours (the client of a full
+    // handshake, the server of an abbreviated one); a final flight of
+    // our own stays for when the peer repeats its flight
+    if (!this.#flightFinal) {
+      this.#flight = undefined;
+      this.#timer.stop(now);
     }
+  }
+
+  protected override onWarning(): void {
+    // RFC 5246 §7.2: warnings other than close_notify change nothing
   }
 
   #transmitFlight(): void {
@@ -873,7 +742,7 @@ export class DtlsAssociation {
     });
   }
 
-  #sendRecord(type: number, data: Uint8Array): void {
+  protected override writeRecords(type: number, data: Uint8Array): void {
     const limit = this.#agreement === undefined
       ? data.length
       : sendPlaintextLimit(this.#agreement, this.#writeEpoch > 0);
@@ -889,74 +758,13 @@ export class DtlsAssociation {
     }
   }
 
-  #sendAlert(level: AlertLevel, description: AlertDescription): void {
-    try {
-      this.#sendRecord(ContentType.alert, encodeAlert(level, description));
-    } catch {
-      // nothing more to do for a failing alert
-    }
-  }
-
-  #alert(plain: Uint8Array, authenticated: boolean): void {
-    let alert;
-    try {
-      alert = decodeAlert(plain);
-    } catch (err) {
-      if (!authenticated) return;
-      throw err;
-    }
-    if (alert.description === AlertDescription.close_notify) {
-      // RFC 5246 §7.2.1: answer close_notify with close_notify
-      this.#sendAlert(1, AlertDescription.close_notify);
-      this.#finish({
-        kind: "closed",
-        alert: { description: 0, name: "close_notify", received: true },
-        reason: "peer closed",
-      });
-      return;
-    }
-    if (alert.level === 2) {
-      this.#invalidateSession();
-      this.#finish({
-        kind: "closed",
-        alert: {
-          description: alert.description,
-          name: alertName(alert.description),
-          received: true,
-        },
-        reason: `peer sent fatal ${alertName(alert.description)}`,
-      });
-    }
-  }
-
-  #fail(err: unknown): void {
-    if (this.#closed) return;
-    this.#invalidateSession();
-    const received = err instanceof TlsAlertError && err.received;
-    const description = alertFor(err);
-    if (!received) this.#sendAlert(2, description);
-    this.#finish({
-      kind: "closed",
-      alert: { description, name: alertName(description), received },
-      reason: err instanceof Error ? err.message : String(err),
-    });
-  }
-
-  /** RFC 5246 §7.2.2: a fatal alert means the session must not resume. */
-  #invalidateSession(): void {
-    const m = this.#machine;
-    if (m instanceof ServerHandshake) m.invalidateSession();
-  }
-
-  #finish(event: AssociationEvent): void {
-    this.#closed = true;
+  protected override release(): void {
     for (const w of this.#write) w?.protection?.release();
     this.#read.protection?.release();
     this.#nextRead?.release();
     this.#timer.stop();
     this.#flight = undefined;
     this.#buffered = [];
-    this.#events.push(event);
   }
 }
 

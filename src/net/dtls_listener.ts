@@ -12,6 +12,9 @@
  * CRL — the reloaded `crlfile`, or with `enable_crl_check` and no
  * `crlfile` a distribution point's CRL fetched after the handshake
  * (`crl_cache.ts`) — closes the associations whose chain it revokes.
+ * Sessions resume from the listener's session cache (`listener_sessions.ts`,
+ * `dtls_options.reuse_sessions`), which forgets the sessions of a revoked
+ * credential or chain.
  *
  * Application data is CoAP (RFC 7252 §9): it goes into a CoAP server core
  * with the same routes as the `coap` listener (`/.well-known/core` and the
@@ -29,15 +32,9 @@ import type {
 } from "../tls/handshake/types.ts";
 import type { EndpointEvent } from "../dtls/endpoint.ts";
 import type { PeerAddress } from "../dtls/cookie.ts";
-import {
-  type CredentialStore,
-  type Identity,
-  isAffectedBy,
-  summarizeCertificate,
-} from "../auth/mod.ts";
-import { type ResumableSession, SessionCache } from "../tls/session_cache.ts";
 import { listenDtls } from "./udp.ts";
 import { credentialService } from "./credential_service.ts";
+import { ListenerSessions } from "./listener_sessions.ts";
 import { IdentityTable, revocationService } from "./revocation.ts";
 import { sweeperService } from "./sweeper_service.ts";
 import {
@@ -45,13 +42,7 @@ import {
   followCredentials,
   listenerCredentialReloader,
 } from "./credential_reloader.ts";
-import {
-  CrlCache,
-  pathToAnchor,
-  revokedCertificateIn,
-  VerifiedConnections,
-} from "./crl_cache.ts";
-import type { Certificate, Crl } from "../pki/mod.ts";
+import { CrlCache, pathToAnchor, VerifiedConnections } from "./crl_cache.ts";
 import { listenerStapler, type OcspStapler } from "./ocsp_stapler.ts";
 import { CoapServer } from "../coap/server.ts";
 import {
@@ -71,6 +62,7 @@ function hasServerCredentials(cfg: ListenerConfig): boolean {
 async function handshakeConfig(
   cfg: ListenerConfig,
   ctx: ServerContext,
+  sessions: ListenerSessions,
 ): Promise<{
   handshake: ServerHandshakeConfig;
   stapler?: OcspStapler;
@@ -82,9 +74,7 @@ async function handshakeConfig(
   const base: ServerHandshakeConfig = {
     psk: (identity) => store.lookupPsk(identity),
     // RFC 5246 §7.3 resumption: sessions live as long as an idle association
-    sessionCache: new SessionCache<ResumableSession>({
-      lifetimeMs: cfg.dtlsSessions?.inactivityTimeoutMs ?? 86_400_000,
-    }),
+    ...(sessions.cache ? { sessionCache: sessions.cache } : {}),
     ...(tls && tls.ciphers.length > 0 ? { cipherSuites: tls.ciphers } : {}),
   };
   if (!hasServerCredentials(cfg)) return { handshake: base };
@@ -147,19 +137,17 @@ async function handshakeConfig(
  * ```
  */
 export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
+  const sessions = await ListenerSessions.start(cfg, ctx);
   const { handshake, stapler, credentials, crls } = await handshakeConfig(
     cfg,
     ctx,
+    sessions,
   );
-  const store = await credentialService(ctx);
   const revocation = await revocationService(ctx);
   const logger = ctx.logger;
   const name = `dtls/${cfg.name}`;
   const peers = new Map<string, PeerAddress>();
   const identities = new IdentityTable<string>();
-  // the store identity of each authenticated peer, for cached sessions
-  const storeIdentities = new WeakMap<PeerIdentity, Identity>();
-  const sessionCache = handshake.sessionCache!;
   // peers with a certificate: a new CRL (reloaded crlfile, or a distribution
   // point's fetched after the handshake) ends the associations it revokes
   const verified = new VerifiedConnections<string>({
@@ -169,38 +157,16 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
       const peer = peers.get(key);
       if (peer !== undefined) server.closePeer(peer);
       // nor may its sessions resume
-      const fingerprint = path[0]?.fingerprintSha256;
-      sessionCache.deleteWhere((s) =>
-        s.identity?.kind === "x509" &&
-        s.identity.chain[0]?.fingerprintSha256 === fingerprint
-      );
+      sessions.forgetCertificate(path[0]?.fingerprintSha256);
     },
   });
   const unsubscribe = credentials?.onReload((creds) => {
     crls?.setFileCrls(creds.crls);
     const all = crls?.crls ?? creds.crls;
-    void verified.endRevoked(all).then(() => forgetRevokedSessions(all));
-  });
-  /** Drops the cached sessions of chains `crls` revoke (not resumable). */
-  async function forgetRevokedSessions(
-    crls: readonly Crl[],
-  ): Promise<void> {
-    const chains = new Set<readonly Certificate[]>();
-    sessionCache.deleteWhere((s) => {
-      if (s.identity?.kind === "x509") chains.add(s.identity.chain);
-      return false;
-    });
-    const anchors = handshake.clientAuth?.trustAnchors ?? [];
-    const revoked = new Set<readonly Certificate[]>();
-    for (const chain of chains) {
-      const path = pathToAnchor(chain, anchors);
-      if (await revokedCertificateIn(path, crls)) revoked.add(chain);
-    }
-    if (revoked.size === 0) return;
-    sessionCache.deleteWhere((s) =>
-      s.identity?.kind === "x509" && revoked.has(s.identity.chain)
+    void verified.endRevoked(all).then(() =>
+      sessions.forgetRevoked(all, handshake.clientAuth?.trustAnchors ?? [])
     );
-  }
+  });
   function track(e: EndpointEvent): void {
     const key = `${e.peer.hostname}|${e.peer.port}`;
     if (e.event.kind === "established" && e.event.identity !== undefined) {
@@ -218,9 +184,8 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
           );
         }
       }
-      void identityOf(store, peer).then(
+      void sessions.identify(peer).then(
         (identity) => {
-          storeIdentities.set(peer, identity);
           if (peers.get(key) === e.peer) identities.set(key, identity);
         },
         (err) => logger.warn("dtls.identity_failed", { error: err }),
@@ -325,14 +290,6 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
         const peer = peers.get(key);
         if (peer !== undefined) server.closePeer(peer);
       }
-      // a revoked credential's sessions must not resume either
-      sessionCache.deleteWhere((s) =>
-        s.identity !== undefined &&
-        isAffectedBy(
-          storeIdentities.get(s.identity) ?? ownIdentity(s.identity),
-          change,
-        )
-      );
       return keys.length;
     },
   });
@@ -354,6 +311,7 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
       if (timer !== undefined) clearTimeout(timer);
       detach();
       unregister();
+      sessions.close();
       sweeper.unregister(name);
       stapler?.close();
       unsubscribe?.();
@@ -364,41 +322,6 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
     },
   };
 };
-
-/**
- * The store identity of a DTLS peer, for revocation: a PSK identity is its
- * own credential; a certificate is what the store maps it to, or else its
- * fingerprint (so that revoking it, its CN or SAN, or removing a CA ends
- * the association).
- */
-async function identityOf(
-  store: CredentialStore,
-  peer: PeerIdentity,
-): Promise<Identity> {
-  const leaf = peer.kind === "x509" ? peer.chain[0] : undefined;
-  const mapped = leaf === undefined
-    ? undefined
-    : await store.identifyCertificate(leaf);
-  return mapped ?? ownIdentity(peer);
-}
-
-/** The store identity a peer has by itself, before any certificate rule. */
-function ownIdentity(peer: PeerIdentity): Identity {
-  if (peer.kind === "psk") {
-    return { subject: peer.identity, kind: "psk", credentialId: peer.identity };
-  }
-  const leaf = peer.chain[0];
-  if (leaf === undefined) {
-    return { subject: peer.subject, kind: "x509", credentialId: "" };
-  }
-  const certificate = summarizeCertificate(leaf);
-  return {
-    subject: peer.subject,
-    kind: "x509",
-    credentialId: `fingerprint:${certificate.fingerprint}`,
-    certificate,
-  };
-}
 
 function describeIdentity(
   identity: PeerIdentity | undefined,

@@ -22,14 +22,8 @@ import { MqttService } from "./mqtt_service.ts";
 import { mqttRevocationTarget, revocationService } from "./revocation.ts";
 import { serveStreamListener } from "./stream_listener.ts";
 import { sweeperService } from "./sweeper_service.ts";
-import { readListenerCredentials } from "./tls_listener.ts";
-import { startMqttSsl } from "./tls_path.ts";
-import { engineHandshakeConfig, secureWithEngine } from "./tls_engine.ts";
-import { tlsPathFor } from "../config/mod.ts";
-import {
-  listenMqttWebSocket,
-  serveMqttWebSocket,
-} from "./websocket_listener.ts";
+import { startMqttSsl, startMqttWss } from "./tls_path.ts";
+import { serveMqttWebSocket } from "./websocket_listener.ts";
 
 /** Key of the MQTT service in a {@link ServiceRegistry}. */
 const MQTT_SERVICE = "mqtt";
@@ -167,9 +161,11 @@ export const mqttWsFactory: ListenerFactory = async (cfg, ctx) => {
 };
 
 /**
- * MQTT over secure WebSocket (`LISTENER_WSS_*`, 8085, path `/mqtt`): on
- * `Deno.serve`, or with `ssl_options.tls_engine = postern` on postern's own
- * TLS engine and WebSocket server (which read a PROXY header first).
+ * MQTT over secure WebSocket (`LISTENER_WSS_*`, 8085, path `/mqtt`):
+ * postern's own WebSocket server over `Deno.listenTls`, or with
+ * `ssl_options.tls_engine = postern` over postern's own TLS engine (which
+ * reads a PROXY header first); the certificate follows its files on both
+ * (`tls_path.ts`).
  *
  * @example
  * ```ts
@@ -179,42 +175,8 @@ export const mqttWsFactory: ListenerFactory = async (cfg, ctx) => {
  * const factory: ListenerFactory = mqttWssFactory;
  * ```
  */
-export const mqttWssFactory: ListenerFactory = async (cfg, ctx) => {
-  const path = tlsPathFor(ctx.config, cfg);
-  ctx.logger.info("tls.path", { engine: path.engine, reason: path.reason });
-  if (path.engine === "postern") {
-    // own TLS engine + own WebSocket server: works behind a PROXY header
-    const service = await mqttService(ctx);
-    const handshake = await engineHandshakeConfig(ctx.config, cfg, {
-      store: await credentialService(ctx),
-      logger: ctx.logger,
-    });
-    const timeoutMs = cfg.tls?.handshakeTimeoutMs ?? 15_000;
-    const logger = ctx.logger;
-    return serveMqttWebSocket(
-      Deno.listen({ hostname: cfg.host, port: cfg.port }),
-      cfg,
-      {
-        driver: service.driver,
-        logger,
-        secure: (stream, remoteAddress) =>
-          secureWithEngine(stream, {
-            handshake,
-            timeoutMs,
-            logger,
-            remoteAddress,
-          }),
-      },
-    );
-  }
-  const credentials = await readListenerCredentials(ctx.config, cfg);
-  const service = await mqttService(ctx);
-  return listenMqttWebSocket(cfg, {
-    driver: service.driver,
-    logger: ctx.logger,
-    credentials,
-  });
-};
+export const mqttWssFactory: ListenerFactory = async (cfg, ctx) =>
+  await startMqttWss(cfg, ctx, (await mqttService(ctx)).driver);
 
 /**
  * The four MQTT factories, by listener family.

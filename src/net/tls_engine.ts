@@ -29,6 +29,10 @@
  *   ({@link CredentialReloader}): the next handshakes use the new ones,
  *   live connections go on, except those a new CRL revokes, which are
  *   closed (`tls.client_certificate_revoked`);
+ * - session resumption by session ID (RFC 5246 §7.3) from the listener's
+ *   bounded, expiring session cache ({@link ListenerSessions},
+ *   `ssl_options.reuse_sessions`), which forgets the sessions of a revoked
+ *   credential or chain;
  * - the PROXY protocol header, read before the handshake;
  * - the handshake runs under `ssl_options.handshake_timeout`.
  *
@@ -52,13 +56,19 @@ import type { PeerIdentity as MqttPeerIdentity } from "../mqtt/broker/mod.ts";
 import { cipherSuiteByName } from "../tls/cipher_suites.ts";
 import { TlsConnection } from "../tls/stream/connection.ts";
 import type {
+  EstablishedSession,
   PeerIdentity,
   ServerHandshakeConfig,
 } from "../tls/handshake/types.ts";
+import type { ResumableSession, SessionCache } from "../tls/session_cache.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { MqttDriver } from "./mqtt_driver.ts";
 import type { CertificatePeerIdentity, PskPeerIdentity } from "./mqtt_auth.ts";
-import { type SecuredStream, serveStreamListener } from "./stream_listener.ts";
+import {
+  type SecuredStream,
+  serveStreamListener,
+  type StreamListenerOptions,
+} from "./stream_listener.ts";
 import { readListenerCredentials } from "./tls_listener.ts";
 import { TlsEngineStream } from "./tls_engine_stream.ts";
 import {
@@ -70,6 +80,7 @@ import {
   pathToAnchor,
   VerifiedConnections,
 } from "./crl_cache.ts";
+import type { ListenerSessions } from "./listener_sessions.ts";
 
 /**
  * Builds the server handshake configuration of an `ssl` listener on
@@ -82,8 +93,9 @@ import {
  * @param cfg The listener.
  * @param options The credential store, a logger, and optionally the
  *   listener's credentials following their files (each handshake reads
- *   the certificate, key, CAs and CRLs in force) and its CRL cache (with
- *   `enable_crl_check`: its file CRLs and the CRLs fetched so far).
+ *   the certificate, key, CAs and CRLs in force), its CRL cache (with
+ *   `enable_crl_check`: its file CRLs and the CRLs fetched so far) and the
+ *   session cache to resume from ({@link ListenerSessions.cache}).
  * @returns The configuration, shared by every handshake of the listener.
  * @throws {Error} when the credentials cannot be loaded or no configured
  *   suite is one postern implements.
@@ -115,6 +127,7 @@ export async function engineHandshakeConfig(
     logger: Logger;
     credentials?: CredentialReloader<TlsCredentials>;
     crls?: CrlCache;
+    sessionCache?: SessionCache<ResumableSession>;
   },
 ): Promise<ServerHandshakeConfig> {
   const { store, logger, crls } = options;
@@ -145,6 +158,7 @@ export async function engineHandshakeConfig(
   const base: ServerHandshakeConfig = {
     cipherSuites: known.length > 0 ? known : ENGINE_DEFAULT_SUITES,
     ...(psk ? { psk: (identity: string) => store.lookupPsk(identity) } : {}),
+    ...(options.sessionCache ? { sessionCache: options.sessionCache } : {}),
   };
   const hasCertificate = tls.credentialsType === "KEYSTORE"
     ? tls.keyStoreFile !== undefined
@@ -255,6 +269,11 @@ export interface TlsEngineListenerOptions {
    * are fetched (waited for at most the cache's timeout).
    */
   crls?: CrlCache;
+  /**
+   * The listener's resumable sessions, the cache `handshake` resumes from:
+   * told of each peer (for revocation), and of chains a CRL revokes.
+   */
+  sessions?: ListenerSessions;
 }
 
 /**
@@ -290,6 +309,8 @@ export async function secureWithEngine(
     timeoutMs: number;
     logger: Logger;
     remoteAddress: string;
+    /** Told of the session of each completed handshake. */
+    onEstablished?: (session: EstablishedSession) => void;
   },
 ): Promise<SecuredStream | undefined> {
   const { logger, remoteAddress } = options;
@@ -324,10 +345,12 @@ export async function secureWithEngine(
     }
     return undefined;
   }
+  options.onEstablished?.(result.session);
   const identity = result.session.identity;
   logger.debug("tls.established", {
     remote: remoteAddress,
     suite: result.session.suite.openssl,
+    ...(result.session.resumed === true ? { resumed: true } : {}),
     ...(identity === undefined ? {} : {
       identity: identity.kind === "psk"
         ? `psk:${identity.identity}`
@@ -370,28 +393,93 @@ export function listenMqttTlsEngine(
   cfg: ListenerConfig,
   options: TlsEngineListenerOptions,
 ): Listener {
-  const { driver, logger, handshake, crls } = options;
+  const { driver, logger } = options;
   const socket = Deno.listen({ hostname: cfg.host, port: cfg.port });
-  const timeoutMs = cfg.tls?.handshakeTimeoutMs ?? 15_000;
-  const verified = new VerifiedConnections<ByteStream>({
-    listener: `${cfg.family}/${cfg.name}`,
-    logger,
-    end: (stream) => stream.close(),
-  });
-  const unsubscribe = options.credentials?.onReload((creds) => {
-    crls?.setFileCrls(creds.crls);
-    void verified.endRevoked(crls?.crls ?? creds.crls);
-  });
+  const securer = engineSecurer(cfg, options);
   const listener = serveStreamListener(socket, cfg, {
     driver,
     transport: "tls",
     logger,
+    secure: securer.secure,
+  });
+  return {
+    ...listener,
+    close() {
+      securer.close();
+      return listener.close();
+    },
+  };
+}
+
+/**
+ * What secures each raw connection of a listener on postern's engine (an
+ * `ssl` listener, or a `wss` one before its WebSocket upgrade): the
+ * handshake ({@link secureWithEngine}), then, for a client certificate,
+ * the revocation follow-up: a CRL of the certificate's distribution points
+ * fetched after the handshake, and every CRL reload, close the connections
+ * whose chain they revoke and forget the chain's sessions. Each peer is
+ * told to {@link ListenerSessions.identify}.
+ *
+ * @param cfg The listener (handshake timeout, name for logs).
+ * @param options Logger, handshake configuration, and the credentials,
+ *   CRL cache and sessions that go with it.
+ * @returns `secure` for the stream listener, and `close` to stop following
+ *   reloads.
+ *
+ * @example
+ * ```ts
+ * import { engineSecurer } from "./tls_engine.ts";
+ * import { defaultListener } from "../config/mod.ts";
+ * import { Logger } from "../log/mod.ts";
+ *
+ * const securer = engineSecurer(defaultListener("wss", "default"), {
+ *   logger: new Logger({ sink: () => {} }),
+ *   handshake: { psk: () => undefined },
+ * });
+ * securer.close();
+ * ```
+ */
+export function engineSecurer(
+  cfg: ListenerConfig,
+  options: Omit<TlsEngineListenerOptions, "driver">,
+): {
+  secure: NonNullable<StreamListenerOptions["secure"]>;
+  close: () => void;
+} {
+  const { logger, handshake, crls, sessions } = options;
+  const timeoutMs = cfg.tls?.handshakeTimeoutMs ?? 15_000;
+  const anchors = () => handshake.clientAuth?.trustAnchors ?? [];
+  const verified = new VerifiedConnections<ByteStream>({
+    listener: `${cfg.family}/${cfg.name}`,
+    logger,
+    end: (stream, path) => {
+      stream.close();
+      sessions?.forgetCertificate(path[0]?.fingerprintSha256);
+    },
+  });
+  const unsubscribe = options.credentials?.onReload((creds) => {
+    crls?.setFileCrls(creds.crls);
+    const all = crls?.crls ?? creds.crls;
+    void verified.endRevoked(all).then(() =>
+      sessions?.forgetRevoked(all, anchors())
+    );
+  });
+  return {
+    close: () => unsubscribe?.(),
     secure: async (stream, remoteAddress) => {
       const secured = await secureWithEngine(stream, {
         handshake,
         timeoutMs,
         logger,
         remoteAddress,
+        ...(sessions === undefined ? {} : {
+          onEstablished: (session: EstablishedSession) => {
+            if (session.identity === undefined) return;
+            void sessions.identify(session.identity).catch((err) =>
+              logger.warn("tls.identity_failed", { error: err })
+            );
+          },
+        }),
       });
       // the identity mqttPeerIdentity() made: a certificate's carries its chain
       const chain =
@@ -402,22 +490,13 @@ export function listenMqttTlsEngine(
         secured.stream,
         () => verified.delete(tracked),
       );
-      const anchors = handshake.clientAuth?.trustAnchors ?? [];
-      verified.add(tracked, pathToAnchor(chain, anchors), remoteAddress);
+      verified.add(tracked, pathToAnchor(chain, anchors()), remoteAddress);
       if (crls !== undefined) {
         // CRLs of distribution points the handshake did not have yet
         const fetched = await crls.crlsFor(chain);
         if (await verified.endRevoked(fetched, tracked) > 0) return undefined;
       }
       return { ...secured, stream: tracked };
-    },
-  });
-  if (unsubscribe === undefined) return listener;
-  return {
-    ...listener,
-    close() {
-      unsubscribe();
-      return listener.close();
     },
   };
 }

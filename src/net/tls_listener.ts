@@ -1,6 +1,7 @@
 /**
  * MQTT over one-way TLS on `Deno.listenTls` (`LISTENER_SSL_*`, alias
- * `MQTT_SSL_*`, and the `wss` listener's credentials).
+ * `MQTT_SSL_*`; {@link bindTls} also binds the `wss` listener, under
+ * postern's own WebSocket server).
  *
  * Credentials come from `loadTlsCredentials`: a PEM certificate or chain
  * (the key in the same file or its own), an encrypted key decrypted with
@@ -220,7 +221,67 @@ export function listenMqttTls(
   cfg: ListenerConfig,
   options: MqttTlsListenerOptions,
 ): Listener {
-  const { driver, logger, credentials } = options;
+  const { driver, logger } = options;
+  const tls = bindTls(cfg, options);
+  const listener = serveStreamListener(tls.socket, cfg, {
+    driver,
+    transport: "tls",
+    logger,
+    prepare: tls.prepare,
+  });
+  return {
+    ...listener,
+    close() {
+      tls.close();
+      return listener.close();
+    },
+  };
+}
+
+/**
+ * Binds `Deno.listenTls` for an `ssl` or `wss` listener: with a `reloader`
+ * a {@link RebindingTlsListener} that each reload rebinds (a refused rebind
+ * is logged as `tls.reload_failed` and the socket in force stays), and
+ * `prepare`, which runs each connection's handshake under
+ * `tls.handshakeTimeoutMs`. A PROXY header cannot be read here.
+ *
+ * @param cfg The listener (host, port, TLS options).
+ * @param options Logger, credentials, and the reloader to follow.
+ * @returns The socket, `prepare` for the stream listener, and `close` to
+ *   stop following reloads (the stream listener closes the socket).
+ *
+ * @example
+ * ```ts
+ * import { bindTls, readListenerCredentials } from "./tls_listener.ts";
+ * import { defaultConfig, defaultListener } from "../config/mod.ts";
+ * import { Logger } from "../log/mod.ts";
+ * import { certsCommand } from "../../cli/certs.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await certsCommand(["init", "--dir", dir]);
+ * const wss = defaultListener("wss", "default");
+ * const cfg = {
+ *   ...wss, host: "127.0.0.1", port: 0,
+ *   tls: { ...wss.tls!, certFile: `${dir}/serverChain.pem`, keyFile: `${dir}/server_key.pem` },
+ * };
+ * const credentials = await readListenerCredentials(defaultConfig(), cfg);
+ * const tls = bindTls(cfg, { logger: new Logger({ sink: () => {} }), credentials });
+ * assert.ok((tls.socket.addr as Deno.NetAddr).port > 0);
+ * tls.close();
+ * tls.socket.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function bindTls(
+  cfg: ListenerConfig,
+  options: Omit<MqttTlsListenerOptions, "driver">,
+): {
+  socket: Deno.TlsListener;
+  prepare: (conn: Deno.Conn) => Promise<Deno.TlsConn | undefined>;
+  close: () => void;
+} {
+  const { logger, credentials } = options;
   if (cfg.proxyProtocol) {
     throw new TypeError(
       `Listener ${cfg.family}/${cfg.name} cannot read a PROXY protocol header: ${PROXY_REASON}`,
@@ -259,19 +320,10 @@ export function listenMqttTls(
     }
   });
   const timeoutMs = cfg.tls?.handshakeTimeoutMs ?? 15_000;
-  const listener = serveStreamListener(socket, cfg, {
-    driver,
-    transport: "tls",
-    logger,
-    prepare: (conn) => handshake(conn as Deno.TlsConn, { timeoutMs, logger }),
-  });
-  if (unsubscribe === undefined) return listener;
   return {
-    ...listener,
-    close() {
-      unsubscribe();
-      return listener.close();
-    },
+    socket,
+    prepare: (conn) => handshake(conn as Deno.TlsConn, { timeoutMs, logger }),
+    close: () => unsubscribe?.(),
   };
 }
 

@@ -2,9 +2,13 @@
  * MQTT over WebSocket (`LISTENER_WS_*`, 8084) on postern's own WebSocket
  * server over TCP ({@link serveMqttWebSocket}: `websocket_server.ts` through
  * the stream listener, so `proxy_protocol` works), and over secure WebSocket
- * (`LISTENER_WSS_*`, 8085) on `Deno.serve` ({@link listenMqttWebSocket}),
- * or, with `ssl_options.tls_engine = postern`, on postern's TLS engine and
- * its own WebSocket server (PROXY protocol too). They behave alike:
+ * (`LISTENER_WSS_*`, 8085) on the same server over `Deno.listenTls`
+ * (`tls_listener.ts` `bindTls`: a certificate reload rebinds the socket, live
+ * connections go on), or, with `ssl_options.tls_engine = postern`, over
+ * postern's TLS engine (PROXY protocol too). {@link listenMqttWebSocket}
+ * serves the same on `Deno.serve` (kept for comparison in `bench/`: its
+ * server cannot change its certificate, and shutting it down closes its
+ * WebSockets). They behave alike:
  *
  * - One HTTP path (`path`, default `/mqtt`) upgrades; any other path gets
  *   404, and a request to the path that is not a WebSocket upgrade gets 400.
@@ -290,12 +294,13 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
  * Serves MQTT over WebSocket on a bound TCP listener with postern's own
  * WebSocket server: PROXY header (when `proxy_protocol` is on), access
  * rules and `max_connections` as on `tcp`, then the HTTP upgrade on `path`.
- * With `secure` (postern's TLS engine, `tls_engine.ts`) it is secure
- * WebSocket: TLS runs after the PROXY header and before the upgrade.
+ * With `secure` (postern's TLS engine, `tls_engine.ts`) or `prepare`
+ * (`Deno.listenTls`'s handshake, `bindTls`) it is secure WebSocket: TLS
+ * runs after the PROXY header (engine only) and before the upgrade.
  *
  * @param socket A bound `Deno.listen` socket.
  * @param cfg The `ws` or `wss` listener (path, limits, PROXY protocol).
- * @param options Driver, logger, and `secure` for `wss`.
+ * @param options Driver, logger, and `secure` or `prepare` for `wss`.
  * @returns The running listener.
  *
  * @example
@@ -325,15 +330,17 @@ export function serveMqttWebSocket(
   cfg: ListenerConfig,
   options: Omit<MqttWebSocketListenerOptions, "credentials"> & {
     secure?: StreamListenerOptions["secure"];
+    prepare?: StreamListenerOptions["prepare"];
   },
 ): Listener {
-  const { driver, logger, secure } = options;
+  const { driver, logger, secure, prepare } = options;
   const path = cfg.path ?? "/mqtt";
   return serveStreamListener(socket, cfg, {
     driver,
-    transport: secure === undefined ? "ws" : "wss",
+    transport: secure === undefined && prepare === undefined ? "ws" : "wss",
     logger,
     ...(secure === undefined ? {} : { secure }),
+    ...(prepare === undefined ? {} : { prepare }),
     handshake: async (stream, remote) => {
       try {
         const ws = await acceptWebSocket(stream, {

@@ -1,12 +1,21 @@
 /**
- * Record protection that holds only its key bytes while idle: the cipher
- * objects behind a {@link RecordProtection} (`node:crypto` contexts, about
- * 2.2 KiB of heap per CCM direction, see `bench/README.md`) exist only for
- * the {@link LIVE_RECORD_PROTECTIONS} most recently used protections of the
+ * Record protection that holds only its key bytes while idle: the objects
+ * behind a {@link RecordProtection} exist only for the
+ * {@link LIVE_RECORD_PROTECTIONS} most recently used protections of the
  * process. A DTLS server keeps thousands of associations that are idle most
  * of the time; each holds its keys (a few dozen bytes) and rebuilds its
- * cipher objects, in a few microseconds, when a record comes or goes after
- * a pause.
+ * protection when a record comes or goes after a pause.
+ *
+ * Still worth it with CCM on postern's own AES (`src/crypto/aes.ts`), whose
+ * state is only an expanded key: a live CCM direction is still the
+ * protection, its AEAD scheme, the CCM object and its round keys in an
+ * `Int32Array` (with its `ArrayBuffer`), ≈ 0.75 KB of heap. With the bound
+ * lifted (every protection live) an idle PSK association took 4.8 KB
+ * instead of 3.3 KB (`bench/dtls_load.ts --only=memory`, 10 000
+ * associations), over the 4 KiB floor. A rebuild costs ≈ 2 µs per CCM
+ * direction (the key schedule; ≈ 7 µs with the `node:crypto` objects
+ * before). The CBC suites' HMAC states are larger still; GCM keeps only its
+ * key.
  *
  * The same keys give the same protection: rebuilding changes nothing on the
  * wire (AEAD nonces come from the record sequence numbers, CBC IVs are
@@ -34,18 +43,16 @@
 
 import type { CipherSuite } from "./cipher_suites.ts";
 import {
-  type CidOpenOptions,
-  type CidSealOptions,
-  createRecordProtection,
-  type InnerPlaintext,
+  createRecordScheme,
   type RecordKeys,
-  type RecordProtection,
+  RecordProtectionBase,
+  type RecordScheme,
 } from "./record_protection.ts";
 
 /**
  * How many {@link LazyRecordProtection}s keep their cipher objects at once
  * (the least recently used beyond it fall back to key bytes): 1 024, about
- * 2.3 MiB with CCM, enough for 512 associations exchanging records at the
+ * 0.8 MiB with CCM, enough for 512 associations exchanging records at the
  * same time without rebuilding.
  *
  * @example
@@ -78,34 +85,33 @@ const live = new Set<LazyRecordProtection>();
  * assert.throws(() => new LazyRecordProtection(suite, { key: new Uint8Array(15), iv: new Uint8Array(4), macKey: new Uint8Array(0) }), RangeError);
  * ```
  */
-export class LazyRecordProtection implements RecordProtection {
-  readonly suite: CipherSuite;
+export class LazyRecordProtection extends RecordProtectionBase {
   /**
    * `key || iv || macKey`, one character per byte: a one-byte string takes
    * 12 bytes of heap plus its length, a `Uint8Array` with its `ArrayBuffer`
    * about 200.
    */
   readonly #material: string;
-  #protection: RecordProtection | undefined;
+  #scheme: RecordScheme | undefined;
 
   /**
-   * Builds the protection (and checks the key lengths) now; it stays live
-   * until it falls out of the most recently used set.
+   * Builds the scheme (and checks the key lengths) now; it stays live until
+   * it falls out of the most recently used set.
    *
    * @param suite The negotiated cipher suite.
    * @param keys This direction's keys; copied.
    * @throws {RangeError} if a key's length does not match the suite.
    */
   constructor(suite: CipherSuite, keys: RecordKeys) {
-    this.suite = suite;
+    super(suite);
     // validates the lengths now rather than at the first record
-    const protection = createRecordProtection(suite, keys);
+    const scheme = createRecordScheme(suite, keys);
     this.#material = String.fromCharCode(
       ...keys.key,
       ...keys.iv,
       ...keys.macKey,
     );
-    this.#protection = protection;
+    this.#scheme = scheme;
     this.#touch();
   }
 
@@ -117,69 +123,31 @@ export class LazyRecordProtection implements RecordProtection {
       : s.recordIvLength + s.tagLength;
   }
 
-  /** See {@link RecordProtection.seal}. */
-  seal(
-    seq: Uint8Array,
-    type: number,
-    version: number,
-    plaintext: Uint8Array,
-    options?: CidSealOptions,
-  ): Uint8Array {
-    return this.#live().seal(seq, type, version, plaintext, options);
-  }
-
-  /** See {@link RecordProtection.open}. */
-  open(
-    seq: Uint8Array,
-    type: number,
-    version: number,
-    fragment: Uint8Array,
-  ): Uint8Array | undefined;
-  open(
-    seq: Uint8Array,
-    type: number,
-    version: number,
-    fragment: Uint8Array,
-    options: CidOpenOptions,
-  ): InnerPlaintext | undefined;
-  open(
-    seq: Uint8Array,
-    type: number,
-    version: number,
-    fragment: Uint8Array,
-    options?: CidOpenOptions,
-  ): Uint8Array | InnerPlaintext | undefined {
-    const p = this.#live();
-    return options === undefined
-      ? p.open(seq, type, version, fragment)
-      : p.open(seq, type, version, fragment, options);
-  }
-
-  /** Drops the cipher objects now (the association ended or went idle). */
+  /** Drops the cipher state now (the association ended or went idle). */
   release(): void {
     live.delete(this);
-    this.#protection = undefined;
+    this.#scheme = undefined;
   }
 
-  #live(): RecordProtection {
-    let p = this.#protection;
-    if (p === undefined) {
+  protected scheme(): RecordScheme {
+    let scheme = this.#scheme;
+    if (scheme === undefined) {
       const s = this.suite;
       const text = this.#material;
       const m = new Uint8Array(text.length);
       for (let i = 0; i < m.length; i++) m[i] = text.charCodeAt(i);
       const k = s.encKeyLength;
       const iv = s.fixedIvLength;
-      p = createRecordProtection(s, {
+      scheme = createRecordScheme(s, {
         key: m.subarray(0, k),
         iv: m.subarray(k, k + iv),
         macKey: m.subarray(k + iv),
       });
       m.fill(0);
-      this.#protection = p;
+      this.#scheme = scheme;
     }
     this.#touch();
-    return p;
+    return scheme;
   }
 
   #touch(): void {

@@ -386,9 +386,19 @@ function writeUint48(out: Uint8Array, offset: number, value: number): void {
  * Builds the authenticated header for a protected payload of `length`
  * bytes: the AEAD `additional_data`, or the part of the CBC MAC input before
  * the content. Both have the same layout (RFC 5246 §6.2.3.1 and §6.2.3.3;
- * RFC 9146 §5 and §5.1).
+ * RFC 9146 §5 and §5.1). {@link RecordProtectionBase} makes one per record
+ * and passes it to the {@link RecordScheme}.
+ *
+ * @example
+ * ```ts
+ * import type { AuthHeader } from "./record_protection.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const header: AuthHeader = { size: 2, build: (n) => new Uint8Array([n >>> 8, n & 0xff]) };
+ * assert.deepEqual(header.build(300), new Uint8Array([1, 44]));
+ * ```
  */
-interface AuthHeader {
+export interface AuthHeader {
   /** A fresh header with `length` in its last two bytes. */
   build(length: number): Uint8Array;
   /** Header length in bytes. */
@@ -444,10 +454,32 @@ function cidAuthHeader(
   };
 }
 
-/** The cipher-specific half of a {@link RecordProtection}. */
-interface Scheme {
+/**
+ * The cipher-specific half of a {@link RecordProtection}: seals and opens a
+ * payload under an {@link AuthHeader}; {@link RecordProtectionBase} adds the
+ * checks, the header and the RFC 9146 inner plaintext. Made by
+ * {@link createRecordScheme}.
+ *
+ * @example
+ * ```ts
+ * import { createRecordScheme, dtlsSequence, type RecordScheme } from "./record_protection.ts";
+ * import { cipherSuiteByName } from "./cipher_suites.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const suite = cipherSuiteByName("PSK-AES128-CCM8")!;
+ * const scheme: RecordScheme = createRecordScheme(suite, { key: new Uint8Array(16), iv: new Uint8Array(4), macKey: new Uint8Array(0) });
+ * const header = { size: 0, build: () => new Uint8Array(0) };
+ * const f = scheme.seal(dtlsSequence(1, 0), header, new Uint8Array(3));
+ * assert.equal(f.length, 3 + scheme.overhead);
+ * assert.deepEqual(scheme.open(dtlsSequence(1, 0), header, f), new Uint8Array(3));
+ * ```
+ */
+export interface RecordScheme {
+  /** See {@link RecordProtection.overhead}. */
   readonly overhead: number;
+  /** Protects `plaintext`, authenticating `header.build(length)` with it. */
   seal(seq: Uint8Array, header: AuthHeader, plaintext: Uint8Array): Uint8Array;
+  /** Checks and decrypts `fragment`; `undefined` for anything wrong. */
   open(
     seq: Uint8Array,
     header: AuthHeader,
@@ -455,21 +487,27 @@ interface Scheme {
   ): Uint8Array | undefined;
 }
 
-class AeadScheme implements Scheme {
+class AeadScheme implements RecordScheme {
   readonly overhead: number;
   readonly #aead: Aead;
-  readonly #salt: Uint8Array;
+  /** The 4-byte implicit nonce part as one number: no typed array to hold. */
+  readonly #salt: number;
 
   constructor(aead: Aead, salt: Uint8Array) {
     this.#aead = aead;
-    this.#salt = salt.slice();
+    this.#salt = ((salt[0]! << 24) | (salt[1]! << 16) | (salt[2]! << 8) |
+      salt[3]!) >>> 0;
     this.overhead = 8 + aead.tagLength;
   }
 
   #nonce(explicit: Uint8Array): Uint8Array {
     // RFC 5288 §3 / RFC 6655 §3: salt(4) || nonce_explicit(8)
     const nonce = new Uint8Array(12);
-    nonce.set(this.#salt, 0);
+    const salt = this.#salt;
+    nonce[0] = salt >>> 24;
+    nonce[1] = salt >>> 16;
+    nonce[2] = salt >>> 8;
+    nonce[3] = salt;
     nonce.set(explicit, 4);
     return nonce;
   }
@@ -498,7 +536,7 @@ class AeadScheme implements Scheme {
 
 const BLOCK = 16;
 
-class CbcScheme implements Scheme {
+class CbcScheme implements RecordScheme {
   readonly overhead: number;
   readonly #key: Uint8Array;
   readonly #macKey: HmacKey;
@@ -603,17 +641,55 @@ class CbcScheme implements Scheme {
   }
 }
 
-class Protection implements RecordProtection {
+/**
+ * The suite-independent half of a {@link RecordProtection}: argument checks,
+ * the authenticated header and the RFC 9146 `DTLSInnerPlaintext`, around the
+ * {@link RecordScheme} a subclass hands out for each record (held for good
+ * by {@link createRecordProtection}'s, built on demand by
+ * `LazyRecordProtection`'s).
+ *
+ * @example
+ * ```ts
+ * import { createRecordScheme, dtlsSequence, RecordProtectionBase, type RecordScheme } from "./record_protection.ts";
+ * import { cipherSuiteByName } from "./cipher_suites.ts";
+ * import assert from "node:assert/strict";
+ *
+ * class Counting extends RecordProtectionBase {
+ *   readonly overhead: number;
+ *   readonly #scheme: RecordScheme;
+ *   uses = 0;
+ *   constructor(scheme: RecordScheme) {
+ *     super(cipherSuiteByName("PSK-AES128-CCM8")!);
+ *     this.#scheme = scheme;
+ *     this.overhead = scheme.overhead;
+ *   }
+ *   protected scheme(): RecordScheme {
+ *     this.uses++;
+ *     return this.#scheme;
+ *   }
+ * }
+ * const keys = { key: new Uint8Array(16), iv: new Uint8Array(4), macKey: new Uint8Array(0) };
+ * const p = new Counting(createRecordScheme(cipherSuiteByName("PSK-AES128-CCM8")!, keys));
+ * const f = p.seal(dtlsSequence(1, 0), 23, 0xfefd, new Uint8Array(2));
+ * assert.deepEqual(p.open(dtlsSequence(1, 0), 23, 0xfefd, f), new Uint8Array(2));
+ * assert.equal(p.uses, 2);
+ * ```
+ */
+export abstract class RecordProtectionBase implements RecordProtection {
+  /** See {@link RecordProtection.suite}. */
   readonly suite: CipherSuite;
-  readonly overhead: number;
-  readonly #scheme: Scheme;
+  /** See {@link RecordProtection.overhead}. */
+  abstract readonly overhead: number;
 
-  constructor(suite: CipherSuite, scheme: Scheme) {
+  /** @param suite The suite the subclass's schemes implement. */
+  constructor(suite: CipherSuite) {
     this.suite = suite;
-    this.#scheme = scheme;
-    this.overhead = scheme.overhead;
   }
 
+  /** The scheme for the record being sealed or opened. */
+  protected abstract scheme(): RecordScheme;
+
+  /** See {@link RecordProtection.seal}. */
   seal(
     seq: Uint8Array,
     type: number,
@@ -628,7 +704,7 @@ class Protection implements RecordProtection {
       );
     }
     if (options === undefined) {
-      return this.#scheme.seal(
+      return this.scheme().seal(
         seq,
         plainAuthHeader(seq, type, version),
         plaintext,
@@ -650,9 +726,10 @@ class Protection implements RecordProtection {
     const inner = new Uint8Array(plaintext.length + 1 + padding);
     inner.set(plaintext, 0);
     inner[plaintext.length] = type;
-    return this.#scheme.seal(seq, cidAuthHeader(seq, version, cid), inner);
+    return this.scheme().seal(seq, cidAuthHeader(seq, version, cid), inner);
   }
 
+  /** See {@link RecordProtection.open}. */
   open(
     seq: Uint8Array,
     type: number,
@@ -675,7 +752,7 @@ class Protection implements RecordProtection {
   ): Uint8Array | InnerPlaintext | undefined {
     checkSeq(seq);
     if (options === undefined) {
-      const plain = this.#scheme.open(
+      const plain = this.scheme().open(
         seq,
         plainAuthHeader(seq, type, version),
         fragment,
@@ -689,7 +766,7 @@ class Protection implements RecordProtection {
     }
     checkCid(options.cid);
     if (type !== ContentType.tls12_cid) return undefined;
-    const inner = this.#scheme.open(
+    const inner = this.scheme().open(
       seq,
       cidAuthHeader(seq, version, options.cid),
       fragment,
@@ -701,6 +778,22 @@ class Protection implements RecordProtection {
     if (end < 0) return undefined;
     if (end > MAX_PLAINTEXT_LENGTH) return undefined;
     return { type: inner[end]!, content: inner.subarray(0, end) };
+  }
+}
+
+/** A {@link RecordProtectionBase} holding its scheme for good. */
+class Protection extends RecordProtectionBase {
+  readonly overhead: number;
+  readonly #scheme: RecordScheme;
+
+  constructor(suite: CipherSuite, scheme: RecordScheme) {
+    super(suite);
+    this.#scheme = scheme;
+    this.overhead = scheme.overhead;
+  }
+
+  protected scheme(): RecordScheme {
+    return this.#scheme;
   }
 }
 
@@ -758,33 +851,55 @@ export function createRecordProtection(
   keys: RecordKeys,
   options: RecordProtectionOptions = {},
 ): RecordProtection {
+  return new Protection(suite, createRecordScheme(suite, keys, options));
+}
+
+/**
+ * Creates the {@link RecordScheme} of `suite` for one direction and epoch:
+ * what {@link createRecordProtection} wraps, for subclasses of
+ * {@link RecordProtectionBase} that manage their scheme themselves.
+ *
+ * @param suite The negotiated cipher suite.
+ * @param keys This direction's key, IV and MAC key from the key block.
+ * @param options `random` for the CBC IVs (tests only).
+ * @returns The scheme; it keeps copies of what it needs from `keys`.
+ * @throws {RangeError} if a key's length does not match the suite.
+ *
+ * @example
+ * ```ts
+ * import { createRecordScheme } from "./record_protection.ts";
+ * import { cipherSuiteByName } from "./cipher_suites.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const suite = cipherSuiteByName("PSK-AES128-CCM")!;
+ * const keys = { key: new Uint8Array(16), iv: new Uint8Array(4), macKey: new Uint8Array(0) };
+ * assert.equal(createRecordScheme(suite, keys).overhead, 8 + 16);
+ * assert.throws(() => createRecordScheme(suite, { ...keys, key: new Uint8Array(32) }), RangeError);
+ * ```
+ */
+export function createRecordScheme(
+  suite: CipherSuite,
+  keys: RecordKeys,
+  options: RecordProtectionOptions = {},
+): RecordScheme {
   checkLength("key", keys.key, suite.encKeyLength);
   checkLength("IV", keys.iv, suite.fixedIvLength);
   checkLength("MAC key", keys.macKey, suite.macKeyLength);
   switch (suite.cipher) {
     case "aes-128-ccm-8":
-      return new Protection(
-        suite,
-        new AeadScheme(aesCcm(keys.key, 8), keys.iv),
-      );
+      return new AeadScheme(aesCcm(keys.key, 8), keys.iv);
     case "aes-128-ccm":
-      return new Protection(
-        suite,
-        new AeadScheme(aesCcm(keys.key, 16), keys.iv),
-      );
+      return new AeadScheme(aesCcm(keys.key, 16), keys.iv);
     case "aes-128-gcm":
     case "aes-256-gcm":
-      return new Protection(suite, new AeadScheme(aesGcm(keys.key), keys.iv));
+      return new AeadScheme(aesGcm(keys.key), keys.iv);
     case "aes-128-cbc":
     case "aes-256-cbc":
-      return new Protection(
-        suite,
-        new CbcScheme(
-          keys.key,
-          keys.macKey,
-          suite.prfHash,
-          options.random ?? randomBytes,
-        ),
+      return new CbcScheme(
+        keys.key,
+        keys.macKey,
+        suite.prfHash,
+        options.random ?? randomBytes,
       );
   }
 }

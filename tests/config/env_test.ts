@@ -64,6 +64,7 @@ Deno.test("loadConfig() maps every SSL variable onto listeners.ssl.default", () 
       ciphers: [],
       handshakeTimeoutMs: 15000,
       tlsEngine: "native",
+      reuseSessions: true,
       enableCrlCheck: false,
       ocsp: undefined,
     },

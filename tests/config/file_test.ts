@@ -36,6 +36,7 @@ const FULL = {
           ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES128-CCM8",
           handshake_timeout: "10s",
           tls_engine: "postern",
+          reuse_sessions: false,
           keystore: {
             type: "PKCS12",
             file: "s.p12",
@@ -118,6 +119,7 @@ Deno.test("loadConfig() reads every key of the file form", () => {
     ciphers: ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-CCM8"],
     handshakeTimeoutMs: 10000,
     tlsEngine: "postern",
+    reuseSessions: false,
     keyStoreType: "PKCS12",
     keyStoreFile: "s.p12",
     keyStorePassword: "a",
@@ -306,7 +308,11 @@ Deno.test("parseConfigFile() warns about EMQX keys postern ignores", () => {
       ssl: {
         default: {
           acceptors: 16,
-          ssl_options: { certfile: "c.pem", depth: 10, reuse_sessions: true },
+          ssl_options: {
+            certfile: "c.pem",
+            depth: 10,
+            secure_renegotiate: true,
+          },
         },
       },
     },
@@ -315,8 +321,31 @@ Deno.test("parseConfigFile() warns about EMQX keys postern ignores", () => {
   assert.deepEqual(warnings.map(formatIssue), [
     "listeners.ssl.default.acceptors: Not supported by postern, ignored",
     "listeners.ssl.default.ssl_options.depth: Not supported by postern, ignored",
-    "listeners.ssl.default.ssl_options.reuse_sessions: Not supported by postern, ignored",
+    "listeners.ssl.default.ssl_options.secure_renegotiate: Not supported by postern, ignored",
   ]);
+});
+
+Deno.test("parseConfigFile() reads ssl_options.reuse_sessions", () => {
+  const text = JSON.stringify({
+    listeners: {
+      ssl: { default: { ssl_options: { reuse_sessions: false } } },
+      dtls: { default: { dtls_options: { reuse_sessions: "yes" } } },
+    },
+  });
+  const { errors } = parseConfigFile(text);
+  assert.deepEqual(errors.map((e) => e.path), [
+    "listeners.dtls.default.dtls_options.reuse_sessions",
+  ]);
+  const { config } = loadConfig({
+    env: {},
+    fileText: JSON.stringify({
+      listeners: {
+        ssl: { default: { ssl_options: { reuse_sessions: false } } },
+      },
+    }),
+  });
+  const ssl = config.listeners.find((l) => l.family === "ssl");
+  assert.equal(ssl?.tls?.reuseSessions, false);
 });
 
 Deno.test("parseConfigFile() reports a file that is not a JSON object", () => {

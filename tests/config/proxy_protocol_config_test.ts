@@ -78,6 +78,6 @@ Deno.test("checkFiles() accepts proxy_protocol on wss on postern's TLS engine, a
   const proxy = refused.find((e) => e.path.endsWith("proxy_protocol"));
   assert.match(
     proxy?.message ?? "",
-    /served by Deno\.serve.*tls_engine to postern/,
+    /served by Deno\.listenTls.*tls_engine to postern/,
   );
 });

@@ -10,7 +10,7 @@ import {
   CryptoError,
 } from "../../src/crypto/mod.ts";
 import { SeededRandom } from "../support/rng.ts";
-import { referenceCcmSeal } from "./_ccm_reference.ts";
+import { NodeAesCcm, referenceCcmSeal } from "./_ccm_reference.ts";
 
 interface GcmCase {
   case: number;
@@ -190,25 +190,56 @@ Deno.test("aesCcm() agrees with a block-by-block RFC 3610 reference on random in
   }
 });
 
-Deno.test("aesCcm() keeps working after failed opens and mixed calls on one key", () => {
-  // The long-lived CBC object carries state between calls; interleave
-  // seals, good opens and bad opens and compare every result with a fresh
-  // instance.
-  const rng = new SeededRandom(7251);
+Deno.test("aesCcm() agrees with the node:crypto CCM it replaced, seeded", () => {
+  const rng = new SeededRandom(6655);
+  const tags: CcmTagLength[] = [4, 6, 8, 10, 12, 14, 16];
+  for (let i = 0; i < 400; i++) {
+    const key = rng.bytes(rng.pick([16, 32]));
+    const m = rng.pick(tags);
+    const nonce = rng.bytes(7 + rng.int(7));
+    const pt = rng.bytes(rng.pick([0, 1, 15, 16, 17, 31, 32, rng.int(700)]));
+    const aad = rng.bytes(rng.pick([0, 1, 13, 14, 15, 16, 17, rng.int(300)]));
+    const ours = aesCcm(key, m);
+    const theirs = new NodeAesCcm(key, m);
+    const sealed = ours.seal(nonce, pt, aad);
+    assert.deepEqual(sealed, theirs.seal(nonce, pt, aad), `case ${i}`);
+    assert.deepEqual(ours.open(nonce, sealed, aad), pt);
+    const bad = sealed.slice();
+    if (bad.length > 0) bad[rng.int(bad.length)]! ^= 1 << rng.int(8);
+    assert.equal(ours.open(nonce, bad, aad), theirs.open(nonce, bad, aad));
+  }
+  // a 6-byte AAD length header (RFC 3610 §2.2, 0xff00 <= l(a) < 2^32)
   const key = rng.bytes(16);
-  const shared = aesCcm(key, 8);
+  const nonce = rng.bytes(12);
+  const aad = rng.bytes(0xff00 + 5);
+  const pt = rng.bytes(40);
+  assert.deepEqual(
+    aesCcm(key, 16).seal(nonce, pt, aad),
+    new NodeAesCcm(key, 16).seal(nonce, pt, aad),
+  );
+});
+
+Deno.test("aesCcm() keeps working across interleaved keys and failed opens", () => {
+  // Every key shares the module's scratch states; interleave seals, good
+  // opens and bad opens under two keys and compare every result with a
+  // fresh instance.
+  const rng = new SeededRandom(7251);
+  const keys = [rng.bytes(16), rng.bytes(32)];
+  const shared = keys.map((k) => aesCcm(k, 8));
   for (let i = 0; i < 100; i++) {
+    const k = i % 2;
     const nonce = rng.bytes(12);
     const pt = rng.bytes(rng.int(100));
     const aad = rng.bytes(13);
-    const sealed = shared.seal(nonce, pt, aad);
-    assert.deepEqual(sealed, aesCcm(key, 8).seal(nonce, pt, aad));
+    const sealed = shared[k]!.seal(nonce, pt, aad);
+    assert.deepEqual(sealed, aesCcm(keys[k]!, 8).seal(nonce, pt, aad));
     if (i % 3 === 0) {
       const bad = sealed.slice();
       bad[0]! ^= 1;
-      assert.equal(shared.open(nonce, bad, aad), undefined);
+      assert.equal(shared[k]!.open(nonce, bad, aad), undefined);
+      assert.equal(shared[1 - k]!.open(nonce, sealed, aad), undefined);
     }
-    assert.deepEqual(shared.open(nonce, sealed, aad), pt);
+    assert.deepEqual(shared[k]!.open(nonce, sealed, aad), pt);
   }
 });
 

@@ -26,64 +26,19 @@ import {
 } from "../../src/dtls/mod.ts";
 import { cipherSuiteByName } from "../../src/tls/cipher_suites.ts";
 import { createRecordProtection } from "../../src/tls/record_protection.ts";
+import { bounded } from "../support/bounded.ts";
+import { opensslTest } from "../support/openssl.ts";
+import { spawnSClient } from "../support/openssl_peers.ts";
+import { captureHandshake } from "../tls/_openssl.ts";
 import { parseClientHello } from "./_fixtures.ts";
-
-async function opensslAvailable(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("openssl", {
-      args: ["version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
-const OPENSSL_AVAILABLE = await opensslAvailable();
-const IN_CI = Deno.env.get("CI") === "true";
-
-function interopTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({
-    name,
-    ignore: !OPENSSL_AVAILABLE && !IN_CI,
-    async fn() {
-      if (!OPENSSL_AVAILABLE) {
-        throw new Error("openssl is required for DTLS interop tests in CI");
-      }
-      await fn();
-    },
-  });
-}
 
 /** Receives one datagram or fails after `ms`. */
 async function receive(
   sock: Deno.DatagramConn,
   ms = 10_000,
 ): Promise<[Uint8Array, Deno.NetAddr]> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`No datagram within ${ms} ms`)),
-      ms,
-    );
-  });
-  try {
-    const [data, addr] = await Promise.race([sock.receive(), timeout]);
-    return [data, addr as Deno.NetAddr];
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stop(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // already exited
-  }
-  await child.status;
+  const [data, addr] = await bounded(sock.receive(), ms, "a datagram");
+  return [data, addr as Deno.NetAddr];
 }
 
 function handshakeMessages(
@@ -104,7 +59,7 @@ function handshakeMessages(
   return out;
 }
 
-interopTest(
+opensslTest(
   "decodeDatagram() reads openssl s_client's ClientHello and a HelloVerifyRequest gets the cookie echoed",
   async () => {
     const sock = Deno.listenDatagram({
@@ -113,23 +68,16 @@ interopTest(
       port: 0,
     });
     const port = (sock.addr as Deno.NetAddr).port;
-    const client = new Deno.Command("openssl", {
-      args: [
-        "s_client",
-        "-dtls1_2",
-        "-connect",
-        `127.0.0.1:${port}`,
-        "-psk",
-        "0102",
-        "-psk_identity",
-        "x",
-        "-cipher",
-        "PSK-AES128-CCM8",
-      ],
-      stdin: "piped",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const client = spawnSClient("-dtls1_2", [
+      "-connect",
+      `127.0.0.1:${port}`,
+      "-psk",
+      "0102",
+      "-psk_identity",
+      "x",
+      "-cipher",
+      "PSK-AES128-CCM8",
+    ]);
     try {
       const [first, peer] = await receive(sock);
       const decoded = decodeDatagram(first);
@@ -187,145 +135,11 @@ interopTest(
         false,
       );
     } finally {
-      await client.stdin.close().catch(() => {});
-      await stop(client);
+      await client.stop();
       sock.close();
     }
   },
 );
-
-async function freeUdpPort(): Promise<number> {
-  const s = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const port = (s.addr as Deno.NetAddr).port;
-  s.close();
-  return await Promise.resolve(port);
-}
-
-/** Reads `stream` into a growing string until `marker` appears, then keeps draining. */
-function watch(
-  stream: ReadableStream<Uint8Array>,
-  marker: string,
-): { seen: Promise<void>; done: Promise<string> } {
-  let text = "";
-  let resolveSeen: () => void = () => {};
-  const seen = new Promise<void>((resolve) => (resolveSeen = resolve));
-  const done = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-      if (text.includes(marker)) resolveSeen();
-    }
-    resolveSeen();
-    return text;
-  })();
-  return { seen, done };
-}
-
-interface Capture {
-  clientToServer: Uint8Array[];
-  serverToClient: Uint8Array[];
-  keylog: string;
-}
-
-/** Runs s_client ↔ s_server through a Deno relay until the client's application data passes. */
-async function relayHandshake(
-  cipher: string,
-  extra: string[],
-): Promise<Capture> {
-  const serverPort = await freeUdpPort();
-  const server = new Deno.Command("openssl", {
-    args: [
-      "s_server",
-      "-dtls1_2",
-      "-accept",
-      String(serverPort),
-      "-nocert",
-      "-psk",
-      "0102",
-      "-cipher",
-      cipher,
-      ...extra,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const serverOut = watch(server.stdout, "ACCEPT");
-  const relay = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const relayPort = (relay.addr as Deno.NetAddr).port;
-  const keylogPath = await Deno.makeTempFile({ prefix: "postern-keylog-" });
-  let client: Deno.ChildProcess | undefined;
-  const capture: Capture = {
-    clientToServer: [],
-    serverToClient: [],
-    keylog: "",
-  };
-  try {
-    await serverOut.seen;
-    client = new Deno.Command("openssl", {
-      args: [
-        "s_client",
-        "-dtls1_2",
-        "-connect",
-        `127.0.0.1:${relayPort}`,
-        "-psk",
-        "0102",
-        "-psk_identity",
-        "x",
-        "-cipher",
-        cipher,
-        "-keylogfile",
-        keylogPath,
-        "-quiet",
-        ...extra,
-      ],
-      stdin: "piped",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const writer = client.stdin.getWriter();
-    await writer.write(new TextEncoder().encode("hello\n"));
-    writer.releaseLock();
-    let clientAddr: Deno.NetAddr | undefined;
-    const serverAddr: Deno.NetAddr = {
-      transport: "udp",
-      hostname: "127.0.0.1",
-      port: serverPort,
-    };
-    for (let i = 0; i < 200; i++) {
-      const [data, from] = await receive(relay);
-      if (from.port === serverPort) {
-        capture.serverToClient.push(data);
-        if (clientAddr) await relay.send(data, clientAddr);
-        continue;
-      }
-      clientAddr = from;
-      capture.clientToServer.push(data);
-      await relay.send(data, serverAddr);
-      if (decodeDatagram(data).records.some((r) => r.type === 23)) break;
-    }
-    capture.keylog = await Deno.readTextFile(keylogPath);
-    return capture;
-  } finally {
-    if (client) {
-      await client.stdin.close().catch(() => {});
-      await stop(client);
-    }
-    await server.stdin.close().catch(() => {});
-    await stop(server);
-    await serverOut.done;
-    relay.close();
-    await Deno.remove(keylogPath);
-  }
-}
 
 function protectedRecords(datagrams: Uint8Array[]): DtlsRecord[] {
   return datagrams.flatMap((d) => decodeDatagram(d).records).filter((r) =>
@@ -340,15 +154,27 @@ for (
     ["PSK-AES128-CBC-SHA256", ["-no_etm"]],
   ] as const
 ) {
-  interopTest(
+  opensslTest(
     `createRecordProtection() opens OpenSSL's ${cipher} records`,
     async () => {
       const suite = cipherSuiteByName(cipher)!;
-      const cap = await relayHandshake(cipher, [...extra]);
-      const clientHello = handshakeMessages(cap.clientToServer).filter((m) =>
+      const cap = await captureHandshake({
+        dtls: true,
+        serverArgs: ["-nocert", "-psk", "0102", "-cipher", cipher, ...extra],
+        clientArgs: [
+          "-psk",
+          "0102",
+          "-psk_identity",
+          "x",
+          "-cipher",
+          cipher,
+          ...extra,
+        ],
+      });
+      const clientHello = handshakeMessages(cap.fromClient).filter((m) =>
         m.msgType === 1
       ).at(-1)!;
-      const serverHello = handshakeMessages(cap.serverToClient).find((m) =>
+      const serverHello = handshakeMessages(cap.fromServer).find((m) =>
         m.msgType === 2
       )!;
       assert.ok(clientHello && serverHello, "handshake messages captured");
@@ -391,8 +217,8 @@ for (
       const fromClient = createRecordProtection(suite, clientKeys);
       const fromServer = createRecordProtection(suite, serverKeys);
 
-      const clientRecords = protectedRecords(cap.clientToServer);
-      const serverRecords = protectedRecords(cap.serverToClient);
+      const clientRecords = protectedRecords(cap.fromClient);
+      const serverRecords = protectedRecords(cap.fromServer);
       assert.ok(clientRecords.length >= 2 && serverRecords.length >= 1);
       const open = (p: typeof fromClient, r: DtlsRecord) =>
         p.open(recordSequence(r), r.type, r.version, r.fragment);

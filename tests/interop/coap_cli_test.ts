@@ -10,25 +10,9 @@
 import assert from "node:assert/strict";
 import { coapCommand } from "../../cli/coap.ts";
 import { encodeHex } from "../../src/bytes/mod.ts";
+import { findPeer } from "../net/_support.ts";
 
 const KEY_TEXT = "secret-key-9";
-
-async function have(tool: string): Promise<boolean> {
-  try {
-    await new Deno.Command(tool, {
-      args: ["-h"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return true;
-  } catch {
-    if (Deno.env.get("CI") === "true") {
-      throw new Error(`${tool} is required when CI=true`);
-    }
-    return false;
-  }
-}
 
 async function cli(
   args: string[],
@@ -44,7 +28,7 @@ async function cli(
 
 Deno.test({
   name: "postern coap against libcoap coap-server-openssl, plain and DTLS PSK",
-  ignore: !(await have("coap-server-openssl")),
+  ignore: !findPeer("coap-server-openssl"),
   async fn() {
     const port = 20000 + Math.floor(Math.random() * 20000) * 2 % 20000;
     const server = new Deno.Command("coap-server-openssl", {

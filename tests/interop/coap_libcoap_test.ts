@@ -10,32 +10,13 @@ import { CoapUdpClient, serveCoapUdp } from "../../src/net/coap_udp.ts";
 import { Router } from "../../src/coap/router.ts";
 import { Code } from "../../src/coap/codes.ts";
 import { parseLinkFormat } from "../../src/coap/link_format.ts";
+import { findPeer, output } from "../net/_support.ts";
 
-function has(bin: string): boolean {
-  try {
-    new Deno.Command(bin, { args: ["-h"], stdout: "null", stderr: "null" })
-      .outputSync();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const haveClient = findPeer("coap-client-notls") !== undefined;
+const haveServer = findPeer("coap-server-notls") !== undefined;
 
-const CI = Deno.env.get("CI") === "true";
-const haveClient = has("coap-client-notls");
-const haveServer = has("coap-server-notls");
-Deno.test("libcoap binaries are present in CI", () => {
-  if (CI) assert.ok(haveClient && haveServer, "install libcoap3-bin");
-});
-
-async function coapClient(args: string[]): Promise<string> {
-  const out = await new Deno.Command("coap-client-notls", {
-    args: ["-B", "10", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return new TextDecoder().decode(out.stdout) +
-    new TextDecoder().decode(out.stderr);
+function coapClient(args: string[]): Promise<string> {
+  return output("coap-client-notls", ["-B", "10", ...args]);
 }
 
 const bigText = Array.from({ length: 120 }, (_, i) => `line ${i} of big;`)

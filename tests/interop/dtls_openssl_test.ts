@@ -4,30 +4,18 @@
  * `CI=true` a missing openssl fails the tests instead of skipping them.
  */
 import assert from "node:assert/strict";
+import { decodeHex } from "../../src/bytes/mod.ts";
 import { connectDtls, listenDtls } from "../../src/net/udp.ts";
-import { parseCertificatePem } from "../../src/pki/mod.ts";
-import { loadPrivateKey } from "../../src/pki/keys/load.ts";
 import type { CertifiedKey } from "../../src/tls/handshake/types.ts";
+import { devCerts as devCertsDir } from "../net/_support.ts";
+import { opensslAvailable } from "../support/openssl.ts";
+import { spawnSClient, startSServer } from "../support/openssl_peers.ts";
+import { certificatesOf, certifiedKey } from "../support/tls_client.ts";
 
 const PSK_HEX = "00112233445566778899aabbccddeeff";
-const PSK = new Uint8Array(
-  PSK_HEX.match(/../g)!.map((h) => parseInt(h, 16)),
-);
+const PSK = decodeHex(PSK_HEX);
 
-async function hasOpenssl(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("openssl", { args: ["version"] })
-      .output();
-    return out.success;
-  } catch {
-    if (Deno.env.get("CI") === "true") {
-      throw new Error("openssl is required when CI=true");
-    }
-    return false;
-  }
-}
-
-const available = await hasOpenssl();
+const available = await opensslAvailable();
 
 /** Runs s_client, sends one line, waits for `expect` on stdout. */
 async function sClient(
@@ -35,43 +23,18 @@ async function sClient(
   line: string,
   expect: string,
 ): Promise<string> {
-  const child = new Deno.Command("openssl", {
-    args: ["s_client", "-dtls1_2", "-quiet", ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(line + "\n"));
-  let out = "";
-  const reader = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  const deadline = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, 10_000);
-  try {
-    while (!out.includes(expect)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += decoder.decode(value);
-    }
-  } finally {
-    clearTimeout(deadline);
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-    reader.releaseLock();
-    await writer.close().catch(() => {});
-    await child.stdout.cancel().catch(() => {});
+  const client = spawnSClient("-dtls1_2", ["-quiet", ...args]);
+  const echoed = await client.write(line + "\n").then(
+    () => client.readUntil(expect),
+    () => false,
+  );
+  const err = await client.stop();
+  if (!echoed) {
+    throw new Error(
+      `s_client did not echo: stdout=${client.stdout} stderr=${err}`,
+    );
   }
-  const err = await new Response(child.stderr).text();
-  await child.status;
-  if (!out.includes(expect)) {
-    throw new Error(`s_client did not echo: stdout=${out} stderr=${err}`);
-  }
-  return out;
+  return client.stdout;
 }
 
 function echoServer(endpoint: Parameters<typeof listenDtls>[0]["endpoint"]) {
@@ -93,15 +56,12 @@ function echoServer(endpoint: Parameters<typeof listenDtls>[0]["endpoint"]) {
 async function devCerts(): Promise<
   { dir: string; server: CertifiedKey; caPem: string }
 > {
-  const dir = await Deno.makeTempDir();
-  const { certsCommand } = await import("../../cli/certs.ts");
-  const code = await certsCommand(["init", "--dir", dir]);
-  assert.equal(code, 0);
-  const chain = parseCertificatePem(
-    await Deno.readTextFile(`${dir}/server.pem`),
-  );
-  const key = loadPrivateKey(await Deno.readTextFile(`${dir}/server_key.pem`));
-  return { dir, server: { chain, key }, caPem: `${dir}/ca.pem` };
+  const dir = await devCertsDir();
+  return {
+    dir,
+    server: await certifiedKey(`${dir}/server.pem`, `${dir}/server_key.pem`),
+    caPem: `${dir}/ca.pem`,
+  };
 }
 
 Deno.test({
@@ -159,7 +119,6 @@ for (
         );
       } finally {
         await server.close();
-        await Deno.remove(certs.dir, { recursive: true });
       }
     },
   });
@@ -170,7 +129,7 @@ Deno.test({
   ignore: !available,
   async fn() {
     const certs = await devCerts();
-    const anchors = parseCertificatePem(await Deno.readTextFile(certs.caPem));
+    const anchors = certificatesOf(await Deno.readTextFile(certs.caPem));
     let subject = "";
     const server = listenDtls({
       hostname: "127.0.0.1",
@@ -213,81 +172,16 @@ Deno.test({
       assert.ok(subject.length > 0, "client subject seen");
     } finally {
       await server.close();
-      await Deno.remove(certs.dir, { recursive: true });
     }
   },
 });
-
-/** Starts s_server on a free port; resolves once it listens. */
-async function sServer(args: string[]): Promise<
-  {
-    port: number;
-    child: Deno.ChildProcess;
-    waitFor: (text: string) => Promise<void>;
-    write: (text: string) => Promise<void>;
-    stop: () => Promise<void>;
-  }
-> {
-  const probe = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  const child = new Deno.Command("openssl", {
-    args: ["s_server", "-dtls1_2", "-accept", String(port), ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let out = "";
-  const decoder = new TextDecoder();
-  while (!out.includes("ACCEPT")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += decoder.decode(value);
-  }
-  const writer = child.stdin.getWriter();
-  return {
-    port,
-    child,
-    async waitFor(text: string) {
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      try {
-        while (!out.includes(text)) {
-          const { value, done } = await reader.read();
-          if (done) throw new Error(`s_server ended before ${text}: ${out}`);
-          out += decoder.decode(value);
-        }
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    async write(text: string) {
-      await writer.write(new TextEncoder().encode(text));
-    },
-    async stop() {
-      reader.releaseLock();
-      writer.releaseLock();
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.stdout.cancel().catch(() => {});
-      await child.stderr.cancel().catch(() => {});
-      await child.stdin.close().catch(() => {});
-      await child.status;
-    },
-  };
-}
 
 Deno.test({
   name:
     "our DTLS client exchanges data with openssl s_server over PSK-AES128-CCM8",
   ignore: !available,
   async fn() {
-    const srv = await sServer([
+    const srv = await startSServer("-dtls1_2", [
       "-psk",
       PSK_HEX,
       "-nocert",
@@ -303,7 +197,7 @@ Deno.test({
       });
       assert.equal(conn.session.suite.name, "TLS_PSK_WITH_AES_128_CCM_8");
       await conn.send(new TextEncoder().encode("from-postern\n"));
-      await srv.waitFor("from-postern");
+      await srv.readUntil("from-postern");
       await srv.write("from-openssl\n");
       const reply = await conn.read();
       assert.equal(new TextDecoder().decode(reply!).trim(), "from-openssl");
@@ -319,7 +213,7 @@ Deno.test({
   ignore: !available,
   async fn() {
     const certs = await devCerts();
-    const srv = await sServer([
+    const srv = await startSServer("-dtls1_2", [
       "-cert",
       `${certs.dir}/server.pem`,
       "-key",
@@ -332,7 +226,7 @@ Deno.test({
         hostname: "127.0.0.1",
         port: srv.port,
         client: {
-          trustAnchors: parseCertificatePem(
+          trustAnchors: certificatesOf(
             await Deno.readTextFile(certs.caPem),
           ),
         },
@@ -340,7 +234,7 @@ Deno.test({
       });
       assert.equal(conn.session.identity?.kind, "x509");
       await conn.send(new TextEncoder().encode("xyz\n"));
-      await srv.waitFor("xyz");
+      await srv.readUntil("xyz");
       await srv.write("zyx\n");
       assert.equal(
         new TextDecoder().decode((await conn.read())!).trim(),
@@ -349,7 +243,6 @@ Deno.test({
       await conn.close();
     } finally {
       await srv.stop();
-      await Deno.remove(certs.dir, { recursive: true });
     }
   },
 });

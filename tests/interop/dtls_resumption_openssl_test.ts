@@ -5,52 +5,24 @@
  * -dtls1_2`. With `CI=true` a missing openssl fails the tests.
  */
 import assert from "node:assert/strict";
+import { decodeHex } from "../../src/bytes/mod.ts";
 import { connectDtls, listenDtls } from "../../src/net/udp.ts";
-import { parseCertificatePem } from "../../src/pki/mod.ts";
-import { loadPrivateKey } from "../../src/pki/keys/load.ts";
 import {
   type ResumableSession,
   SessionCache,
 } from "../../src/tls/session_cache.ts";
-import { certsCommand } from "../../cli/certs.ts";
+import { devCerts } from "../net/_support.ts";
+import { opensslAvailable } from "../support/openssl.ts";
+import { sClientSession, startSServer } from "../support/openssl_peers.ts";
+import { certificatesOf, certifiedKey } from "../support/tls_client.ts";
 
 const PSK_HEX = "00112233445566778899aabbccddeeff";
-const PSK = new Uint8Array(PSK_HEX.match(/../g)!.map((h) => parseInt(h, 16)));
-
-async function hasOpenssl(): Promise<boolean> {
-  try {
-    return (await new Deno.Command("openssl", { args: ["version"] }).output())
-      .success;
-  } catch {
-    if (Deno.env.get("CI") === "true") {
-      throw new Error("openssl is required when CI=true");
-    }
-    return false;
-  }
-}
-const available = await hasOpenssl();
+const PSK = decodeHex(PSK_HEX);
+const available = await opensslAvailable();
 
 /** One s_client run: sends a line, waits, closes; returns stdout + stderr. */
-async function sClient(args: string[]): Promise<string> {
-  const child = new Deno.Command("openssl", {
-    args: ["s_client", "-dtls1_2", ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const kill = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* exited */ }
-  }, 10_000);
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode("hello\n"));
-  await new Promise((r) => setTimeout(r, 400));
-  await writer.close();
-  const out = await child.output();
-  clearTimeout(kill);
-  return new TextDecoder().decode(out.stdout) +
-    new TextDecoder().decode(out.stderr);
+function sClient(args: string[]): Promise<string> {
+  return sClientSession("-dtls1_2", args, { settleMs: 400 });
 }
 
 Deno.test({
@@ -98,23 +70,21 @@ Deno.test({
   ignore: !available,
   async fn() {
     const dir = await Deno.makeTempDir();
-    const log = console.log;
-    console.log = () => {};
-    await certsCommand(["init", "--dir", dir]);
-    console.log = log;
-    const read = (f: string) => Deno.readTextFileSync(`${dir}/${f}`);
+    const certs = await devCerts();
     const subjects: string[] = [];
     const server = listenDtls({
       hostname: "127.0.0.1",
       port: 0,
       endpoint: {
         handshake: {
-          certificate: {
-            chain: parseCertificatePem(read("server.pem")),
-            key: loadPrivateKey(read("server_key.pem")),
-          },
+          certificate: await certifiedKey(
+            `${certs}/server.pem`,
+            `${certs}/server_key.pem`,
+          ),
           clientAuth: {
-            trustAnchors: parseCertificatePem(read("ca.pem")),
+            trustAnchors: certificatesOf(
+              await Deno.readTextFile(`${certs}/ca.pem`),
+            ),
             failIfNoPeerCert: true,
           },
           sessionCache: new SessionCache(),
@@ -132,11 +102,11 @@ Deno.test({
         "-connect",
         `127.0.0.1:${server.addr.port}`,
         "-CAfile",
-        `${dir}/ca.pem`,
+        `${certs}/ca.pem`,
         "-cert",
-        `${dir}/client.pem`,
+        `${certs}/client.pem`,
         "-key",
-        `${dir}/client_key.pem`,
+        `${certs}/client_key.pem`,
         "-cipher",
         "ECDHE-ECDSA-AES128-CCM8",
       ];
@@ -159,44 +129,6 @@ Deno.test({
   },
 });
 
-/** Starts s_server on a free port; resolves once it listens. */
-async function sServer(args: string[]) {
-  const probe = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  const child = new Deno.Command("openssl", {
-    args: ["s_server", "-dtls1_2", "-accept", String(port), ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let out = "";
-  const decoder = new TextDecoder();
-  while (!out.includes("ACCEPT")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += decoder.decode(value);
-  }
-  return {
-    port,
-    async stop() {
-      reader.releaseLock();
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.stdout.cancel().catch(() => {});
-      await child.stderr.cancel().catch(() => {});
-      await child.stdin.close().catch(() => {});
-      await child.status;
-    },
-  };
-}
-
 for (const mode of ["psk", "ecdhe-ecdsa"] as const) {
   Deno.test({
     name: `our DTLS client resumes ${
@@ -204,19 +136,16 @@ for (const mode of ["psk", "ecdhe-ecdsa"] as const) {
     } session with openssl s_server`,
     ignore: !available,
     async fn() {
-      const dir = await Deno.makeTempDir();
-      const log = console.log;
-      console.log = () => {};
-      await certsCommand(["init", "--dir", dir]);
-      console.log = log;
-      const srv = await sServer(
+      const certs = await devCerts();
+      const srv = await startSServer(
+        "-dtls1_2",
         mode === "psk"
           ? ["-psk", PSK_HEX, "-nocert", "-cipher", "PSK-AES128-CCM8"]
           : [
             "-cert",
-            `${dir}/server.pem`,
+            `${certs}/server.pem`,
             "-key",
-            `${dir}/server_key.pem`,
+            `${certs}/server_key.pem`,
             "-cipher",
             "ECDHE-ECDSA-AES128-CCM8",
           ],
@@ -225,8 +154,8 @@ for (const mode of ["psk", "ecdhe-ecdsa"] as const) {
         const client = mode === "psk"
           ? { psk: { identity: "Client_identity", key: PSK } }
           : {
-            trustAnchors: parseCertificatePem(
-              await Deno.readTextFile(`${dir}/ca.pem`),
+            trustAnchors: certificatesOf(
+              await Deno.readTextFile(`${certs}/ca.pem`),
             ),
           };
         const connect = async (session?: ResumableSession) => {
@@ -250,7 +179,6 @@ for (const mode of ["psk", "ecdhe-ecdsa"] as const) {
         assert.equal(second.suite.name, first.suite.name);
       } finally {
         await srv.stop();
-        await Deno.remove(dir, { recursive: true });
       }
     },
   });

@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { certsCommand } from "../../cli/certs.ts";
+import { type CredentialStore, KvStore } from "../../src/auth/mod.ts";
 import { loadConfig } from "../../src/config/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { type Server, startServer } from "../../src/server.ts";
@@ -53,18 +54,48 @@ export interface TestServer {
   lines: string[];
 }
 
-/** Starts postern in-process with the given MQTT families on 127.0.0.1:0. */
+/**
+ * Starts postern in-process with the given listener families on
+ * 127.0.0.1:0 (`tcp` and `coap` are off unless named); `ssl`/`wss` get
+ * `serverChain.pem`, `dtls` gets `server.pem` of {@link devCerts}.
+ */
 export async function startTestServer(
   families: ListenerFamily[],
   options: {
     dataDir?: string;
     listener?: Record<string, unknown>;
     tls?: Record<string, unknown>;
+    /** More `dtls_options` (such as `cacertfile`). */
+    dtls?: Record<string, unknown>;
+    /** More top-level configuration (such as `mqtt`). */
+    config?: Record<string, unknown>;
+    /** PSK identities (identity -> hex key), imported from an init file. */
+    psk?: Record<string, string>;
+    /** Fills the credential store before the server starts. */
+    seed?: (store: CredentialStore) => Promise<void>;
   } = {},
 ): Promise<TestServer> {
   const certs = await devCerts();
   const dataDir = options.dataDir ??
     await Deno.makeTempDir({ prefix: "postern-net-data-" });
+  if (options.seed) {
+    const store = await KvStore.openDataDir(dataDir);
+    try {
+      await options.seed(store);
+    } finally {
+      await store.close();
+    }
+  }
+  const extra: Record<string, unknown> = { ...options.config };
+  if (options.psk) {
+    const initFile = `${dataDir}/psk.txt`;
+    await Deno.writeTextFile(
+      initFile,
+      Object.entries(options.psk).map(([id, hex]) => `${id}:${hex}\n`)
+        .join(""),
+    );
+    extra.psk_authentication = { enable: true, init_file: initFile };
+  }
   const listeners: Record<string, unknown> = {
     tcp: { default: { enable: false } },
     coap: { default: { enable: false } },
@@ -81,11 +112,18 @@ export async function startTestServer(
         ...options.tls,
       };
     }
+    if (f === "dtls") {
+      entry.dtls_options = {
+        certfile: `${certs}/server.pem`,
+        keyfile: `${certs}/server_key.pem`,
+        ...options.dtls,
+      };
+    }
     listeners[f] = { default: entry };
   }
   const { config, errors } = loadConfig({
     env: {},
-    fileText: JSON.stringify({ listeners, data_dir: dataDir }),
+    fileText: JSON.stringify({ ...extra, listeners, data_dir: dataDir }),
   });
   assert.deepEqual(errors, []);
   const lines: string[] = [];
@@ -131,35 +169,26 @@ export async function waitFor(
 }
 
 /** Runs a program to completion with a time bound. */
-export async function run(
+export function run(
   cmd: string,
   args: string[],
   timeoutMs = 10_000,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // gone
-    }
-  }, timeoutMs);
-  try {
-    const out = await child.output();
-    const td = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: td.decode(out.stdout),
-      stderr: td.decode(out.stderr),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  return spawn(cmd, args, timeoutMs).result;
+}
+
+/**
+ * Runs a program to completion with a time bound; its standard output
+ * followed by its standard error (libcoap's clients print response codes
+ * and errors on stderr).
+ */
+export async function output(
+  cmd: string,
+  args: string[],
+  timeoutMs = 15_000,
+): Promise<string> {
+  const r = await run(cmd, args, timeoutMs);
+  return r.stdout + r.stderr;
 }
 
 /** Spawns a long-running program; `result` resolves when it exits. */

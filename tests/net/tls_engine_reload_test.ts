@@ -4,8 +4,9 @@
  * handshakes while live connections go on, a new CRL file closes the live
  * connection it revokes and refuses its next handshake
  * (certificate_revoked), and a distribution point's CRL fetched after the
- * handshake closes the connection it revokes. Reloads are triggered with
- * `CredentialReloader.reload()`; every wait is bounded.
+ * handshake closes the connection it revokes. A revoked chain's cached
+ * session is forgotten: it cannot resume past the CRL. Reloads are
+ * triggered with `CredentialReloader.reload()`; every wait is bounded.
  */
 import assert from "node:assert/strict";
 import { Broker } from "../../src/mqtt/broker/mod.ts";
@@ -38,6 +39,9 @@ import {
   writeAtomically,
 } from "../support/mqtt_tls.ts";
 import { waitFor } from "./_support.ts";
+import { ServiceRegistry } from "../../src/server.ts";
+import { ListenerSessions } from "../../src/net/listener_sessions.ts";
+import type { ResumableSession } from "../../src/tls/session_cache.ts";
 
 async function setup(dir: string, tlsOptions: Partial<TlsOptions> = {}) {
   const f = await pkiFixtures();
@@ -81,17 +85,25 @@ async function setup(dir: string, tlsOptions: Partial<TlsOptions> = {}) {
     : undefined;
   const store = new MemoryStore();
   const driver = new MqttDriver(new Broker({ sysInterval: 0 }));
+  const services = new ServiceRegistry(logger);
+  const sessions = await ListenerSessions.start(cfg, {
+    config: { ...defaultConfig(), dataDir: `${dir}/data` },
+    logger,
+    services,
+  });
   const handshake = await engineHandshakeConfig(defaultConfig(), cfg, {
     store,
     logger,
     credentials,
     ...(crls ? { crls } : {}),
+    sessionCache: sessions.cache!,
   });
   const server = listenMqttTlsEngine(cfg, {
     driver,
     logger,
     handshake,
     credentials,
+    sessions,
     ...(crls ? { crls } : {}),
   });
   return {
@@ -105,6 +117,8 @@ async function setup(dir: string, tlsOptions: Partial<TlsOptions> = {}) {
       await bounded(server.close(), 10_000, "the listener to close");
       credentials.close();
       crls?.close();
+      sessions.close();
+      await services.close();
       driver.close();
       await store.close();
     },
@@ -115,6 +129,7 @@ async function setup(dir: string, tlsOptions: Partial<TlsOptions> = {}) {
 async function engineClient(
   port: number,
   device: { certPath: string; keyPath: string },
+  session?: ResumableSession,
 ) {
   const f = await pkiFixtures();
   const key = await certifiedKey(device.certPath, device.keyPath);
@@ -124,6 +139,7 @@ async function engineClient(
       chain: [...key.chain, ...certificatesOf(f.certs.inter.pem)],
       key: key.key,
     },
+    ...(session ? { session } : {}),
   }, { timeoutMs: 10_000 });
   return c;
 }
@@ -193,6 +209,12 @@ Deno.test("TLS engine: a new CRL file closes the live connection it revokes and 
     // device-2 is not revoked and stays connected
     const other = await engineClient(s.port, f.certs.device2);
     assert.equal(other.result.ok, true);
+    // device-1's session resumes until its certificate is revoked
+    const session = live.result.ok ? live.result.session.resumable : undefined;
+    assert.ok(session !== undefined, "the engine issued a session ID");
+    const resumed = await engineClient(s.port, f.certs.device1, session);
+    assert.equal(resumed.result.ok && resumed.result.session.resumed, true);
+    resumed.stream.close();
 
     const crl = await makeCrlRevoking(
       `${dir}/ca`,
@@ -214,6 +236,18 @@ Deno.test("TLS engine: a new CRL file closes the live connection it revokes and 
     const refused = await engineClient(s.port, f.certs.device1);
     assert.equal(
       !refused.result.ok && refused.result.closed.alert?.name,
+      "certificate_revoked",
+    );
+    // the cached session went with the certificate: a full handshake, refused
+    assert.ok(
+      s.lines.some((l) =>
+        l.includes("tls.sessions_forgotten") &&
+        l.includes("certificate_revoked")
+      ),
+    );
+    const notResumed = await engineClient(s.port, f.certs.device1, session);
+    assert.equal(
+      !notResumed.result.ok && notResumed.result.closed.alert?.name,
       "certificate_revoked",
     );
     await other.stream.write(CONNECT);

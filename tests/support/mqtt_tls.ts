@@ -21,6 +21,9 @@ import {
 import { generateEcKeyPair } from "../../src/crypto/mod.ts";
 import type { PkiFixtures } from "./pki_fixtures.ts";
 import { openssl } from "./openssl.ts";
+import { bounded } from "./bounded.ts";
+
+export { bounded };
 
 /** An MQTT 3.1.1 CONNECT with an empty client id. */
 export const CONNECT: Uint8Array = encodePacket({
@@ -122,29 +125,6 @@ export async function mqttTlsClient(
     closed: () => closed,
     next,
   };
-}
-
-/** `promise`, or a rejection naming `what` after `ms`. */
-export async function bounded<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(new Error(`timed out after ${ms} ms waiting for ${what}`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A SHA-256 hex fingerprint as `node:tls` prints it (`AA:BB:…`). */

@@ -20,6 +20,8 @@
 
 import { openssl } from "./openssl.ts";
 
+export { opensslAvailable } from "./openssl.ts";
+
 /** Certificates of the OCSP fixture. */
 export type OcspCertName =
   | "ca"
@@ -87,28 +89,6 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = OCSPSigning
 `;
-
-/**
- * Whether openssl runs; with `CI=true` its absence throws instead.
- *
- * @example
- * ```ts ignore
- * if (!(await opensslAvailable())) console.log("skipping");
- * ```
- */
-export async function opensslAvailable(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("openssl", { args: ["version"] })
-      .output();
-    if (out.success) return true;
-  } catch {
-    // not installed
-  }
-  if (Deno.env.get("CI") === "true") {
-    throw new Error("openssl is required when CI=true");
-  }
-  return false;
-}
 
 let cached: Promise<OcspFixtures> | undefined;
 

@@ -1,9 +1,79 @@
 /**
  * Runs the `openssl` command line for tests that make keys and certificates
- * at test time. In CI (`CI=true`) a missing `openssl` fails the test.
+ * at test time, and tells whether it is there. In CI (`CI=true`) a missing
+ * `openssl` fails the test.
  *
  * @module
  */
+
+const IN_CI = Deno.env.get("CI") === "true";
+let runs: boolean | undefined;
+
+/**
+ * Whether `openssl version` runs here (asked once per process).
+ *
+ * @example
+ * ```ts
+ * import { opensslRuns } from "./openssl.ts";
+ *
+ * if (!opensslRuns()) console.log("no openssl");
+ * ```
+ */
+export function opensslRuns(): boolean {
+  if (runs === undefined) {
+    try {
+      runs = new Deno.Command("openssl", {
+        args: ["version"],
+        stdout: "null",
+        stderr: "null",
+      }).outputSync().success;
+    } catch {
+      runs = false;
+    }
+  }
+  return runs;
+}
+
+/**
+ * Whether openssl runs; with `CI=true` its absence throws instead.
+ *
+ * @example
+ * ```ts
+ * import { opensslAvailable } from "./openssl.ts";
+ *
+ * if (!(await opensslAvailable())) console.log("skipping");
+ * ```
+ */
+export function opensslAvailable(): Promise<boolean> {
+  if (!opensslRuns() && IN_CI) {
+    return Promise.reject(new Error("openssl is required when CI=true"));
+  }
+  return Promise.resolve(opensslRuns());
+}
+
+/**
+ * A test that needs `openssl`: skipped where it is missing, except in CI
+ * (`CI=true`), where a missing openssl fails it.
+ *
+ * @example
+ * ```ts ignore
+ * import { opensslTest } from "./openssl.ts";
+ *
+ * opensslTest("openssl prints its version", async () => {});
+ * ```
+ */
+export function opensslTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: !opensslRuns() && !IN_CI,
+    async fn() {
+      if (!opensslRuns()) {
+        throw new Error("openssl is required when CI=true");
+      }
+      await fn();
+    },
+  });
+}
 
 /** Output of one `openssl` run. */
 export interface OpensslResult {

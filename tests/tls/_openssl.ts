@@ -13,69 +13,18 @@
  */
 
 import { encodeHex } from "../../src/bytes/mod.ts";
-
-async function opensslAvailable(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("openssl", {
-      args: ["version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `openssl` runs here. */
-export const OPENSSL_AVAILABLE: boolean = await opensslAvailable();
-const IN_CI = Deno.env.get("CI") === "true";
+import { bounded } from "../support/bounded.ts";
+import { opensslTest } from "../support/openssl.ts";
+import { freePort, stopProcess } from "../support/openssl_peers.ts";
 
 /**
  * A test that needs `openssl`: skipped where it is missing, except in CI
  * (`CI=true`), where a missing openssl fails it.
  */
-export function interopTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({
-    name,
-    ignore: !OPENSSL_AVAILABLE && !IN_CI,
-    async fn() {
-      if (!OPENSSL_AVAILABLE) {
-        throw new Error("openssl is required for TLS interop tests in CI");
-      }
-      await fn();
-    },
-  });
-}
+export const interopTest: typeof opensslTest = opensslTest;
 
 /** Resolves with `promise`, or rejects after `ms`. */
-export async function within<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: no answer in ${ms} ms`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stop(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // already exited
-  }
-  await child.status;
-}
+export const within: typeof bounded = bounded;
 
 /**
  * Reads `stream` until `marker` appears, then keeps draining it; `seen`
@@ -98,23 +47,6 @@ function watch(
     return text;
   })();
   return { seen, done };
-}
-
-function freePort(transport: "tcp" | "udp"): number {
-  if (transport === "tcp") {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (l.addr as Deno.NetAddr).port;
-    l.close();
-    return port;
-  }
-  const s = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const port = (s.addr as Deno.NetAddr).port;
-  s.close();
-  return port;
 }
 
 // ---------------------------------------------------------------- records
@@ -375,10 +307,10 @@ export async function captureHandshake(
   } finally {
     if (client) {
       await client.stdin.close().catch(() => {});
-      await stop(client);
+      await stopProcess(client);
     }
     await server.stdin.close().catch(() => {});
-    await stop(server);
+    await stopProcess(server);
     await serverOut.done;
     await Deno.remove(keylogPath);
   }

@@ -1,7 +1,8 @@
 /**
  * Helpers shared by the server and client handshake machines: suite lists,
  * the key derivation (RFC 5246 §8.1, RFC 7627 §4, RFC 4279 §2, RFC 5489 §2),
- * ECDHE groups and Finished checks.
+ * ECDHE groups, Finished messages and checks, the message flow after the
+ * hellos, the actions of a flight, and the peer's certificate chain.
  *
  * @module
  */
@@ -16,9 +17,38 @@ import {
   pskPremasterSecret,
 } from "../key_schedule.ts";
 import { NamedGroup } from "../extensions/supported_groups.ts";
-import type { SessionKeys } from "./types.ts";
+import type {
+  EstablishedSession,
+  HandshakeAction,
+  PeerIdentity,
+  SessionKeys,
+} from "./types.ts";
+import type { HandshakeLayer } from "./server.ts";
+import { HandshakeType } from "../handshake_type.ts";
+import {
+  handshakeOrder,
+  type HandshakeRole,
+  type OrderState,
+  startOrder,
+} from "../handshake_order.ts";
+import { encodeFinished } from "../messages/finished.ts";
+import { verifyData } from "../key_schedule.ts";
+import type { Transcript } from "../transcript.ts";
 import { constantTimeEqual } from "../../bytes/mod.ts";
-import { CryptoError, type EcdhGroup } from "../../crypto/mod.ts";
+import {
+  CryptoError,
+  type EcdhGroup,
+  type PublicKey,
+  verifySignature,
+} from "../../crypto/mod.ts";
+import { verificationScheme } from "../signature_schemes.ts";
+import {
+  alertForValidationFailure,
+  type Certificate,
+  parseCertificate,
+  validateChain,
+  type ValidateOptions,
+} from "../../pki/mod.ts";
 
 /** DTLS 1.2 on the wire (RFC 6347 §4.1). */
 export const DTLS12 = 0xfefd;
@@ -132,6 +162,12 @@ export async function ecdhShared(
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+/** RFC 4279 §5.1: identities and identity hints go out as UTF-8. */
+export function encodeIdentity(identity: string): Uint8Array {
+  return utf8Encoder.encode(identity);
+}
 
 /** RFC 4279 §5.1: identities are UTF-8. */
 export function decodeIdentity(bytes: Uint8Array): string {
@@ -144,4 +180,149 @@ export function decodeIdentity(bytes: Uint8Array): string {
       { cause: err },
     );
   }
+}
+
+/**
+ * A ChangeCipherSpec, as a machine's action (send one here) and as its
+ * input (one arrived); shared, as actions and inputs are read-only.
+ */
+export const CHANGE_CIPHER_SPEC_ACTION: {
+  readonly kind: "change_cipher_spec";
+} = Object.freeze({ kind: "change_cipher_spec" });
+
+/** The end of a flight that expects an answer. */
+export const FLIGHT_END: HandshakeAction = Object.freeze({
+  kind: "flight_end",
+  final: false,
+});
+
+/** The end of the handshake's last flight (RFC 6347 §4.2.4). */
+export const FINAL_FLIGHT_END: HandshakeAction = Object.freeze({
+  kind: "flight_end",
+  final: true,
+});
+
+/** An outgoing message in its transcript form, framed by the record layer. */
+export function messageAction(
+  layer: HandshakeLayer,
+  type: number,
+  body: Uint8Array,
+): HandshakeAction & { readonly kind: "message" } {
+  return { kind: "message", type, body, framed: layer.frame(type, body) };
+}
+
+/** The body of this side's Finished over the transcript so far (RFC 5246 §7.4.9). */
+export function finishedBody(
+  suite: CipherSuite,
+  master: Uint8Array,
+  label: "client finished" | "server finished",
+  transcript: Transcript,
+): Uint8Array {
+  return encodeFinished({
+    verifyData: verifyData(suite, master, label, transcript.hash()),
+  });
+}
+
+/**
+ * The last flight of a handshake and its end: ChangeCipherSpec, Finished
+ * (the server's of a full handshake, the client's of an abbreviated one,
+ * RFC 5246 §7.3), then established.
+ */
+export function lastFlight(
+  finished: HandshakeAction,
+  session: EstablishedSession,
+): HandshakeAction[] {
+  return [
+    CHANGE_CIPHER_SPEC_ACTION,
+    finished,
+    FINAL_FLIGHT_END,
+    { kind: "established", session },
+  ];
+}
+
+/**
+ * The order check of the peer's messages once this side handled the
+ * hellos (`role` receives them): after the ClientHello for a server, after
+ * the ServerHello for a client.
+ */
+export function flowAfterHello(
+  role: HandshakeRole,
+  kx: CipherSuite["kx"],
+  options: {
+    readonly dtls: boolean;
+    readonly resumption?: boolean;
+    readonly clientAuth?: boolean;
+  },
+): OrderState {
+  return startOrder(
+    handshakeOrder({
+      role,
+      kx,
+      dtls: options.dtls,
+      resumption: options.resumption === true,
+      clientAuth: options.clientAuth === true,
+    }),
+    {
+      after: role === "server"
+        ? HandshakeType.client_hello
+        : HandshakeType.server_hello,
+    },
+  );
+}
+
+/** Parses the peer's DER chain; one that does not parse is bad_certificate. */
+export function parsePeerChain(
+  ders: readonly Uint8Array[],
+  peer: "Client" | "Server",
+): Certificate[] {
+  try {
+    return ders.map((d) => parseCertificate(d));
+  } catch (err) {
+    throw new TlsAlertError(
+      AlertDescription.bad_certificate,
+      `${peer} certificate does not parse`,
+      { cause: err },
+    );
+  }
+}
+
+/** Validates the peer's chain; a failure is the alert its reason maps to. */
+export async function validatePeerChain(
+  chain: readonly Certificate[],
+  options: ValidateOptions,
+): Promise<void> {
+  const result = await validateChain(chain, options);
+  if (!result.ok) {
+    throw new TlsAlertError(
+      AlertDescription[alertForValidationFailure(result.reason)],
+      result.message,
+    );
+  }
+}
+
+/**
+ * Checks the peer's signature (RFC 8422 §5.4 ServerKeyExchange, RFC 5246
+ * §7.4.8 CertificateVerify): a scheme this side offered (else
+ * illegal_parameter), then the signature itself (else decrypt_error).
+ */
+export async function checkPeerSignature(
+  key: PublicKey,
+  data: Uint8Array,
+  signed: { readonly scheme: number; readonly signature: Uint8Array },
+  options: { readonly offered: readonly number[]; readonly what: string },
+): Promise<void> {
+  const scheme = verificationScheme(signed.scheme, key, {
+    offered: options.offered,
+  });
+  if (!await verifySignature(key, data, signed.signature, scheme)) {
+    throw new TlsAlertError(
+      AlertDescription.decrypt_error,
+      `${options.what} signature does not verify`,
+    );
+  }
+}
+
+/** Who a verified certificate chain names. */
+export function x509Identity(chain: readonly Certificate[]): PeerIdentity {
+  return { kind: "x509", chain, subject: chain[0]!.subject.toString() };
 }

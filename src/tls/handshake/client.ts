@@ -48,9 +48,7 @@ import { HandshakeType, handshakeTypeName } from "../handshake_type.ts";
 import {
   CHANGE_CIPHER_SPEC,
   expectNext,
-  handshakeOrder,
   type OrderState,
-  startOrder,
 } from "../handshake_order.ts";
 import {
   type ClientKeyExchange,
@@ -59,7 +57,6 @@ import {
   encodeCertificateVerify,
   encodeClientHello,
   encodeClientKeyExchange,
-  encodeFinished,
   type ServerEcdhParams,
 } from "../messages/mod.ts";
 import type { Extension } from "../extensions/extensions.ts";
@@ -69,21 +66,31 @@ import {
   signedParamsData,
   SUPPORTED_SIGNATURE_SCHEMES,
   toCryptoScheme,
-  verificationScheme,
 } from "../signature_schemes.ts";
 import { Transcript } from "../transcript.ts";
 import { verifyData } from "../key_schedule.ts";
 import {
+  CHANGE_CIPHER_SPEC_ACTION,
   checkFinished,
+  checkPeerSignature,
   deriveKeys,
   DTLS12,
   ecdhGroup,
   ecdhShared,
+  encodeIdentity,
+  finishedBody,
+  FLIGHT_END,
+  flowAfterHello,
   keysFromMaster,
+  lastFlight,
+  messageAction,
+  parsePeerChain,
   premaster,
   resolveSuites,
   SUPPORTED_GROUPS,
   TLS12,
+  validatePeerChain,
+  x509Identity,
 } from "./_common.ts";
 import {
   type ClientHandshakeConfig,
@@ -101,18 +108,8 @@ import {
 } from "../extensions/record_size_limit_negotiation.ts";
 import { constantTimeEqual } from "../../bytes/mod.ts";
 import type { HandshakeLayer } from "./server.ts";
-import {
-  generateEcdhKeyPair,
-  randomBytes,
-  sign,
-  verifySignature,
-} from "../../crypto/mod.ts";
-import {
-  alertForValidationFailure,
-  type Certificate,
-  parseCertificate,
-  validateChain,
-} from "../../pki/mod.ts";
+import { generateEcdhKeyPair, randomBytes, sign } from "../../crypto/mod.ts";
+import type { Certificate } from "../../pki/mod.ts";
 
 /**
  * Names of the client states.
@@ -290,12 +287,9 @@ export class ClientHandshake {
       compressionMethods: [0],
       extensions,
     }, { dtls: this.#layer.dtls });
-    const framed = this.#layer.frame(HandshakeType.client_hello, body);
-    this.#transcript.add(framed);
-    return [
-      { kind: "message", type: HandshakeType.client_hello, body, framed },
-      { kind: "flight_end", final: false },
-    ];
+    const hello = messageAction(this.#layer, HandshakeType.client_hello, body);
+    this.#transcript.add(hello.framed);
+    return [hello, FLIGHT_END];
   }
 
   /**
@@ -371,26 +365,16 @@ export class ClientHandshake {
         if (ske.form === "ecdhe") {
           const leaf = this.#serverChain[0];
           if (leaf !== undefined) {
-            const key = leaf.publicKey!;
-            const scheme = verificationScheme(ske.signature.scheme, key, {
-              offered: OFFERED_SCHEMES,
-            });
-            const ok = await verifySignature(
-              key,
+            await checkPeerSignature(
+              leaf.publicKey!,
               signedParamsData(
                 this.#clientRandom,
                 this.#serverRandom!,
                 ske.params,
               ),
-              ske.signature.signature,
-              scheme,
+              ske.signature,
+              { offered: OFFERED_SCHEMES, what: "ServerKeyExchange" },
             );
-            if (!ok) {
-              throw new TlsAlertError(
-                AlertDescription.decrypt_error,
-                "ServerKeyExchange signature does not verify",
-              );
-            }
           }
         }
         if (ske.form !== "psk") {
@@ -432,11 +416,7 @@ export class ClientHandshake {
         this.#transcript.reset();
         this.#state = "Established";
         const identity: PeerIdentity | undefined = this.#serverChain.length > 0
-          ? {
-            kind: "x509",
-            chain: this.#serverChain,
-            subject: this.#serverChain[0]!.subject.toString(),
-          }
+          ? x509Identity(this.#serverChain)
           : this.#config.psk !== undefined
           ? { kind: "psk", identity: this.#config.psk.identity }
           : undefined;
@@ -552,16 +532,9 @@ export class ClientHandshake {
     ) {
       return this.#resume(suite, offered);
     }
-    this.#order = startOrder(
-      handshakeOrder({
-        role: "client",
-        kx: suite.kx,
-        dtls: this.#layer.dtls,
-        resumption: false,
-        clientAuth: false,
-      }),
-      { after: HandshakeType.server_hello },
-    );
+    this.#order = flowAfterHello("client", suite.kx, {
+      dtls: this.#layer.dtls,
+    });
     this.#state = suite.kx === "ecdhe_ecdsa" || suite.kx === "ecdhe_rsa"
       ? "ExpectCertificate"
       : suite.kx === "ecdhe_psk"
@@ -591,16 +564,10 @@ export class ClientHandshake {
     }
     this.#resumed = session;
     this.#master = session.masterSecret;
-    this.#order = startOrder(
-      handshakeOrder({
-        role: "client",
-        kx: suite.kx,
-        dtls: this.#layer.dtls,
-        resumption: true,
-        clientAuth: false,
-      }),
-      { after: HandshakeType.server_hello },
-    );
+    this.#order = flowAfterHello("client", suite.kx, {
+      dtls: this.#layer.dtls,
+      resumption: true,
+    });
     this.#state = "ExpectChangeCipherSpec";
     return [{
       kind: "keys",
@@ -613,42 +580,36 @@ export class ClientHandshake {
 
   /** The client's last flight of an abbreviated handshake, after the server's Finished. */
   #resumedFinished(session: ResumableSession): HandshakeAction[] {
-    const body = encodeFinished({
-      verifyData: verifyData(
+    const finished = messageAction(
+      this.#layer,
+      HandshakeType.finished,
+      finishedBody(
         session.suite,
         session.masterSecret,
         "client finished",
-        this.#transcript.hash(),
+        this.#transcript,
       ),
-    });
-    const framed = this.#layer.frame(HandshakeType.finished, body);
+    );
     this.#transcript.reset();
     this.#state = "Established";
-    return [
-      { kind: "change_cipher_spec" },
-      { kind: "message", type: HandshakeType.finished, body, framed },
-      { kind: "flight_end", final: true },
-      {
-        kind: "established",
-        session: {
-          suite: session.suite,
-          identity: session.identity,
-          extendedMasterSecret: true,
-          resumed: true,
-          resumable: session,
-        },
-      },
-    ];
+    return lastFlight(finished, {
+      suite: session.suite,
+      identity: session.identity,
+      extendedMasterSecret: true,
+      resumed: true,
+      resumable: session,
+    });
+  }
+
+  #send(out: HandshakeAction[], type: number, body: Uint8Array): void {
+    const message = messageAction(this.#layer, type, body);
+    this.#transcript.add(message.framed);
+    out.push(message);
   }
 
   async #flight5(): Promise<HandshakeAction[]> {
     const suite = this.#suite!;
     const out: HandshakeAction[] = [];
-    const send = (type: number, body: Uint8Array) => {
-      const framed = this.#layer.frame(type, body);
-      this.#transcript.add(framed);
-      out.push({ kind: "message", type, body, framed });
-    };
     const cert = this.#config.certificate;
     const requested = this.#certificateRequest;
     let signScheme: number | undefined;
@@ -657,7 +618,8 @@ export class ClientHandshake {
       signScheme = cert === undefined
         ? undefined
         : chooseSignatureScheme(requested, cert.key);
-      send(
+      this.#send(
+        out,
         HandshakeType.certificate,
         encodeCertificate({
           certificates: signScheme === undefined
@@ -681,7 +643,7 @@ export class ClientHandshake {
       ecdhe = await ecdhShared(() => pair.deriveSharedSecret(params.publicKey));
     }
     const psk = this.#config.psk;
-    const identity = new TextEncoder().encode(psk?.identity ?? "");
+    const identity = encodeIdentity(psk?.identity ?? "");
     let cke: ClientKeyExchange;
     switch (suite.kx) {
       case "psk":
@@ -693,7 +655,11 @@ export class ClientHandshake {
       default:
         cke = { form: "ecdhe", publicKey: publicKey! };
     }
-    send(HandshakeType.client_key_exchange, encodeClientKeyExchange(cke));
+    this.#send(
+      out,
+      HandshakeType.client_key_exchange,
+      encodeClientKeyExchange(cke),
+    );
     const { master, keys } = deriveKeys(
       suite,
       premaster(suite, psk?.key, ecdhe),
@@ -708,24 +674,19 @@ export class ClientHandshake {
         this.#transcript.bytes(),
         toCryptoScheme(signScheme)!,
       );
-      send(
+      this.#send(
+        out,
         HandshakeType.certificate_verify,
         encodeCertificateVerify({ scheme: signScheme, signature }),
       );
     }
-    out.push({ kind: "keys", keys }, { kind: "change_cipher_spec" });
-    send(
+    out.push({ kind: "keys", keys }, CHANGE_CIPHER_SPEC_ACTION);
+    this.#send(
+      out,
       HandshakeType.finished,
-      encodeFinished({
-        verifyData: verifyData(
-          suite,
-          master,
-          "client finished",
-          this.#transcript.hash(),
-        ),
-      }),
+      finishedBody(suite, master, "client finished", this.#transcript),
     );
-    out.push({ kind: "flight_end", final: false });
+    out.push(FLIGHT_END);
     this.#state = "ExpectChangeCipherSpec";
     return out;
   }
@@ -740,16 +701,7 @@ export class ClientHandshake {
         "Server sent no certificate",
       );
     }
-    let chain: Certificate[];
-    try {
-      chain = ders.map((d) => parseCertificate(d));
-    } catch (err) {
-      throw new TlsAlertError(
-        AlertDescription.bad_certificate,
-        "Server certificate does not parse",
-        { cause: err },
-      );
-    }
+    const chain = parsePeerChain(ders, "Server");
     // RFC 8422 §5.3 / RFC 5246 §7.4.2: the key type the suite names
     const kind = this.#suite?.kx === "ecdhe_rsa" ? "rsa" : "ec";
     if (chain[0]!.publicKey?.kind !== kind) {
@@ -759,18 +711,12 @@ export class ClientHandshake {
       );
     }
     if (this.#config.insecureSkipVerify === true) return chain;
-    const result = await validateChain(chain, {
+    await validatePeerChain(chain, {
       trustAnchors: this.#config.trustAnchors ?? [],
       now,
       purpose: "serverAuth",
       skipValidityCheck: this.#config.skipValidityCheck === true,
     });
-    if (!result.ok) {
-      throw new TlsAlertError(
-        AlertDescription[alertForValidationFailure(result.reason)],
-        result.message,
-      );
-    }
     return chain;
   }
 }

@@ -2,7 +2,8 @@
  * TLS 1.2 / DTLS 1.2 handshake state machines, shared by the DTLS
  * association and the TLS-over-TCP engine: {@link ServerHandshake} and
  * {@link ClientHandshake} take whole handshake messages and return
- * {@link HandshakeAction}s.
+ * {@link HandshakeAction}s, which {@link HandshakeDriver}, the base of both
+ * record layers, applies.
  *
  * @example
  * ```ts
@@ -25,3 +26,9 @@ export {
   type ServerStateName,
 } from "./server.ts";
 export { ClientHandshake, type ClientStateName } from "./client.ts";
+export {
+  type ClosedEvent,
+  type DriverOptions,
+  type EstablishedEvent,
+  HandshakeDriver,
+} from "./driver.ts";

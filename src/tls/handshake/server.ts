@@ -2,8 +2,9 @@
  * The TLS 1.2 / DTLS 1.2 server handshake as Expect-states (rustls
  * `server/tls12.rs`), record-layer agnostic: it takes whole handshake
  * messages and ChangeCipherSpec, and returns {@link HandshakeAction}s.
- * The DTLS association (`src/dtls/association.ts`) and, later, the TLS
- * stream engine drive it. The HelloVerifyRequest exchange (flights 1–2) is
+ * The DTLS association (`src/dtls/association.ts`) and the TLS stream
+ * connection (`src/tls/stream/connection.ts`) drive it through their
+ * common base, `driver.ts`. The HelloVerifyRequest exchange (flights 1–2) is
  * stateless and lives in the DTLS endpoint, before this machine exists.
  *
  * RFC 6347 §4.2.4 message flights (full handshake):
@@ -100,9 +101,7 @@ import { HandshakeType, handshakeTypeName } from "../handshake_type.ts";
 import {
   CHANGE_CIPHER_SPEC,
   expectNext,
-  handshakeOrder,
   type OrderState,
-  startOrder,
 } from "../handshake_order.ts";
 import {
   ClientCertificateType,
@@ -111,7 +110,6 @@ import {
   encodeCertificate,
   encodeCertificateRequest,
   encodeCertificateStatus,
-  encodeFinished,
   encodeServerHello,
   encodeServerHelloDone,
   encodeServerKeyExchange,
@@ -130,22 +128,32 @@ import {
   signedParamsData,
   SUPPORTED_SIGNATURE_SCHEMES,
   toCryptoScheme,
-  verificationScheme,
 } from "../signature_schemes.ts";
 import { Transcript } from "../transcript.ts";
 import { verifyData } from "../key_schedule.ts";
 import {
+  CHANGE_CIPHER_SPEC_ACTION,
   checkFinished,
+  checkPeerSignature,
   decodeIdentity,
   deriveKeys,
   DTLS12,
   ecdhGroup,
   ecdhShared,
+  encodeIdentity,
+  finishedBody,
+  FLIGHT_END,
+  flowAfterHello,
   keysFromMaster,
+  lastFlight,
+  messageAction,
+  parsePeerChain,
   premaster,
   resolveSuites,
   SUPPORTED_GROUPS,
   TLS12,
+  validatePeerChain,
+  x509Identity,
 } from "./_common.ts";
 import {
   DEFAULT_CIPHER_SUITES,
@@ -166,14 +174,8 @@ import {
   EcdhKeyPool,
   randomBytes,
   sign,
-  verifySignature,
 } from "../../crypto/mod.ts";
-import {
-  alertForValidationFailure,
-  type Certificate,
-  parseCertificate,
-  validateChain,
-} from "../../pki/mod.ts";
+import type { Certificate } from "../../pki/mod.ts";
 
 /**
  * The record-layer side of a handshake machine.
@@ -455,33 +457,18 @@ export class ServerHandshake {
       case "ExpectCertificateVerify": {
         if (msg.type !== HandshakeType.certificate_verify) break;
         // RFC 5246 §7.4.8: signature over all handshake messages so far
-        const leaf = state.clientChain[0]!;
-        const key = leaf.publicKey!;
-        const scheme = verificationScheme(msg.body.scheme, key, {
-          offered: CLIENT_SIGNATURE_SCHEMES,
-        });
-        const ok = await verifySignature(
-          key,
+        await checkPeerSignature(
+          state.clientChain[0]!.publicKey!,
           this.#transcript.bytes(),
-          msg.body.signature,
-          scheme,
+          msg.body,
+          { offered: CLIENT_SIGNATURE_SCHEMES, what: "CertificateVerify" },
         );
-        if (!ok) {
-          throw new TlsAlertError(
-            AlertDescription.decrypt_error,
-            "CertificateVerify signature does not verify",
-          );
-        }
         this.#transcript.add(input.framed);
         this.#state = {
           name: "ExpectChangeCipherSpec",
           hs: state.hs,
           master: state.master,
-          identity: {
-            kind: "x509",
-            chain: state.clientChain,
-            subject: leaf.subject.toString(),
-          },
+          identity: x509Identity(state.clientChain),
         };
         return [];
       }
@@ -514,15 +501,16 @@ export class ServerHandshake {
           }];
         }
         this.#transcript.add(input.framed);
-        const body = encodeFinished({
-          verifyData: verifyData(
+        const finished = messageAction(
+          this.#layer,
+          HandshakeType.finished,
+          finishedBody(
             hs.suite,
             state.master,
             "server finished",
-            this.#transcript.hash(),
+            this.#transcript,
           ),
-        });
-        const framed = this.#layer.frame(HandshakeType.finished, body);
+        );
         // the transcript is not needed any more: free its messages, which an
         // idle association would otherwise hold for its whole life
         this.#transcript.reset();
@@ -534,20 +522,12 @@ export class ServerHandshake {
         );
         this.#psk = undefined;
         this.#state = { name: "Established" };
-        return [
-          { kind: "change_cipher_spec" },
-          { kind: "message", type: HandshakeType.finished, body, framed },
-          { kind: "flight_end", final: true },
-          {
-            kind: "established",
-            session: {
-              suite: hs.suite,
-              identity: state.identity,
-              extendedMasterSecret: hs.ems,
-              ...(resumable === undefined ? {} : { resumable }),
-            },
-          },
-        ];
+        return lastFlight(finished, {
+          suite: hs.suite,
+          identity: state.identity,
+          extendedMasterSecret: hs.ems,
+          ...(resumable === undefined ? {} : { resumable }),
+        });
       }
       case "ExpectChangeCipherSpec":
         break;
@@ -696,31 +676,18 @@ export class ServerHandshake {
           server: serverRandom,
         }),
       },
-      { kind: "change_cipher_spec" },
+      CHANGE_CIPHER_SPEC_ACTION,
     );
     this.#send(
       out,
       HandshakeType.finished,
-      encodeFinished({
-        verifyData: verifyData(
-          suite,
-          master,
-          "server finished",
-          this.#transcript.hash(),
-        ),
-      }),
+      finishedBody(suite, master, "server finished", this.#transcript),
     );
-    out.push({ kind: "flight_end", final: false });
-    this.#order = startOrder(
-      handshakeOrder({
-        role: "server",
-        kx: suite.kx,
-        dtls: this.#layer.dtls,
-        resumption: true,
-        clientAuth: false,
-      }),
-      { after: HandshakeType.client_hello },
-    );
+    out.push(FLIGHT_END);
+    this.#order = flowAfterHello("server", suite.kx, {
+      dtls: this.#layer.dtls,
+      resumption: true,
+    });
     this.#sessionId = session.id;
     this.#state = {
       name: "ExpectChangeCipherSpec",
@@ -741,9 +708,9 @@ export class ServerHandshake {
   }
 
   #send(out: HandshakeAction[], type: number, body: Uint8Array): void {
-    const framed = this.#layer.frame(type, body);
-    this.#transcript.add(framed);
-    out.push({ kind: "message", type, body, framed });
+    const message = messageAction(this.#layer, type, body);
+    this.#transcript.add(message.framed);
+    out.push(message);
   }
 
   async #onClientHello(
@@ -886,7 +853,7 @@ export class ServerHandshake {
       ecdh = await ecdhPool(this.#config, ecdhGroup(group!)!).take();
       params = { namedCurve: group!, publicKey: ecdh.publicKey };
     }
-    const hint = new TextEncoder().encode(this.#config.pskIdentityHint ?? "");
+    const hint = encodeIdentity(this.#config.pskIdentityHint ?? "");
     const clientAuth = this.#config.clientAuth !== undefined &&
       (suite.kx === "ecdhe_ecdsa" || suite.kx === "ecdhe_rsa");
     switch (suite.kx) {
@@ -959,17 +926,11 @@ export class ServerHandshake {
       }
     }
     this.#send(out, HandshakeType.server_hello_done, encodeServerHelloDone());
-    out.push({ kind: "flight_end", final: false });
-    this.#order = startOrder(
-      handshakeOrder({
-        role: "server",
-        kx: suite.kx,
-        dtls: this.#layer.dtls,
-        resumption: false,
-        clientAuth,
-      }),
-      { after: HandshakeType.client_hello },
-    );
+    out.push(FLIGHT_END);
+    this.#order = flowAfterHello("server", suite.kx, {
+      dtls: this.#layer.dtls,
+      clientAuth,
+    });
     const hs: Negotiated = {
       suite,
       clientRandom: hello.random,
@@ -1015,29 +976,14 @@ export class ServerHandshake {
       }
       return [];
     }
-    let chain: Certificate[];
-    try {
-      chain = ders.map((d) => parseCertificate(d));
-    } catch (err) {
-      throw new TlsAlertError(
-        AlertDescription.bad_certificate,
-        "Client certificate does not parse",
-        { cause: err },
-      );
-    }
-    const result = await validateChain(chain, {
+    const chain = parsePeerChain(ders, "Client");
+    await validatePeerChain(chain, {
       trustAnchors: auth.trustAnchors,
       now,
       purpose: "clientAuth",
       skipValidityCheck: auth.skipValidityCheck === true,
       crls: auth.crls ?? [],
     });
-    if (!result.ok) {
-      throw new TlsAlertError(
-        AlertDescription[alertForValidationFailure(result.reason)],
-        result.message,
-      );
-    }
     if (chain[0]!.publicKey === undefined) {
       throw new TlsAlertError(
         AlertDescription.unsupported_certificate,

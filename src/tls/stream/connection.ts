@@ -35,6 +35,9 @@
  * - every failure becomes a fatal alert chosen by `alertFor` (an unknown
  *   exception is `internal_error`); nothing escapes `handleInput`.
  *
+ * What DTLS does alike (handshake actions, queued data, alerts,
+ * renegotiation refused, failures) is {@link HandshakeDriver}'s.
+ *
  * `handleInput` is async only because handshake crypto and the PSK lookup
  * are; inputs are processed strictly in order whether or not the caller
  * awaits. Record protection is synchronous.
@@ -65,42 +68,30 @@
  * @module
  */
 
-import {
-  AlertDescription,
-  alertFor,
-  AlertLevel,
-  alertName,
-  decodeAlert,
-  encodeAlert,
-  TlsAlertError,
-} from "../alert.ts";
+import { AlertDescription, TlsAlertError } from "../alert.ts";
+import type { CipherSuite } from "../cipher_suites.ts";
 import { ContentType } from "../content_type.ts";
-import { HandshakeType } from "../handshake_type.ts";
 import { encodeHandshakeTls } from "../messages/handshake_header.ts";
 import {
   createRecordProtection,
   MAX_PLAINTEXT_LENGTH,
+  type RecordKeys,
   type RecordProtection,
   tlsSequence,
 } from "../record_protection.ts";
-import { ClientHandshake } from "../handshake/client.ts";
-import { type HandshakeLayer, ServerHandshake } from "../handshake/server.ts";
-import type {
-  ClientHandshakeConfig,
-  EstablishedSession,
-  HandshakeAction,
-  HandshakeInput,
-  PeerIdentity,
-  ServerHandshakeConfig,
-  SessionKeys,
-} from "../handshake/types.ts";
+import {
+  type ClosedEvent,
+  type DriverOptions,
+  type EstablishedEvent,
+  HandshakeDriver,
+} from "../handshake/driver.ts";
+import type { HandshakeAction } from "../handshake/types.ts";
 import { encodeTlsRecord, type TlsRecord, TlsRecordDecoder } from "./record.ts";
 import { HandshakeReader } from "./handshake_reader.ts";
 
 /** TLS 1.2 on the wire. */
 const TLS_1_2 = 0x0303;
-/** Application data kept until the handshake completes. */
-const MAX_QUEUED_APP_DATA = 64;
+const TLS_LAYER = { dtls: false } as const;
 
 /**
  * What a TLS connection reports.
@@ -112,13 +103,7 @@ const MAX_QUEUED_APP_DATA = 64;
  * ```
  */
 export type TlsConnectionEvent =
-  | {
-    readonly kind: "established";
-    /** IANA name of the suite. */
-    readonly suite: string;
-    readonly identity: PeerIdentity | undefined;
-    readonly session: EstablishedSession;
-  }
+  | EstablishedEvent
   | { readonly kind: "data"; readonly data: Uint8Array }
   | {
     /** A warning alert from the peer other than close_notify (ignored). */
@@ -126,16 +111,7 @@ export type TlsConnectionEvent =
     readonly description: number;
     readonly name: string;
   }
-  | {
-    readonly kind: "closed";
-    /** The alert sent or received, when there was one. */
-    readonly alert?: {
-      readonly description: number;
-      readonly name: string;
-      readonly received: boolean;
-    };
-    readonly reason: string;
-  };
+  | ClosedEvent;
 
 /**
  * Options of one connection.
@@ -146,12 +122,7 @@ export type TlsConnectionEvent =
  * const o: TlsConnectionOptions = { role: "server", server: { psk: () => undefined }, handshakeTimeoutMs: 5000 };
  * ```
  */
-export interface TlsConnectionOptions {
-  readonly role: "client" | "server";
-  /** Server handshake configuration (role server). */
-  readonly server?: ServerHandshakeConfig;
-  /** Client handshake configuration (role client). */
-  readonly client?: ClientHandshakeConfig;
+export interface TlsConnectionOptions extends DriverOptions {
   /** Most time the handshake may take from `start`, ms (default 15 000, EMQX's `handshake_timeout`). */
   readonly handshakeTimeoutMs?: number;
 }
@@ -176,62 +147,27 @@ interface Direction {
  * assert.equal(c.nextTimeout(), 15_000);
  * ```
  */
-export class TlsConnection {
-  readonly role: "client" | "server";
-  readonly #machine: ServerHandshake | ClientHandshake;
+export class TlsConnection extends HandshakeDriver<TlsConnectionEvent> {
   readonly #decoder = new TlsRecordDecoder();
   readonly #reader = new HandshakeReader();
   readonly #handshakeTimeout: number;
   #deadline: number | undefined;
   #read: Direction = { protection: undefined, seq: 0 };
   #write: Direction = { protection: undefined, seq: 0 };
-  #pendingKeys: SessionKeys | undefined;
   #nextRead: RecordProtection | undefined;
   #handshakeOut: Uint8Array[] = [];
   #out: Uint8Array[] = [];
-  #events: TlsConnectionEvent[] = [];
   #queue: Promise<void> = Promise.resolve();
   #strictVersion = false;
-  #established = false;
-  #closed = false;
-  #session: EstablishedSession | undefined;
-  #appQueue: Uint8Array[] = [];
 
   /** @param options Role, handshake configuration, handshake timeout. */
   constructor(options: TlsConnectionOptions) {
-    this.role = options.role;
+    super(options, TLS_LAYER);
     this.#handshakeTimeout = options.handshakeTimeoutMs ?? 15_000;
-    const layer: HandshakeLayer = { dtls: false, frame: encodeHandshakeTls };
-    if (options.role === "server") {
-      if (options.server === undefined) {
-        throw new TypeError(
-          "Cannot create a server connection without server options",
-        );
-      }
-      this.#machine = new ServerHandshake(options.server, layer);
-    } else {
-      if (options.client === undefined) {
-        throw new TypeError(
-          "Cannot create a client connection without client options",
-        );
-      }
-      this.#machine = new ClientHandshake(options.client, layer);
-    }
   }
 
-  /** Whether the handshake completed. */
-  get established(): boolean {
-    return this.#established;
-  }
-
-  /** Whether the connection ended. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** What the handshake agreed, once established. */
-  get session(): EstablishedSession | undefined {
-    return this.#session;
+  protected override noun(): string {
+    return "TLS connection";
   }
 
   /**
@@ -244,13 +180,10 @@ export class TlsConnection {
       throw new TypeError("Cannot start a TLS connection twice");
     }
     this.#deadline = now + this.#handshakeTimeout;
-    const m = this.#machine;
-    if (m instanceof ClientHandshake) {
-      try {
-        this.#apply(m.start());
-      } catch (err) {
-        this.#fail(err);
-      }
+    try {
+      this.startClient(now);
+    } catch (err) {
+      this.fail(err);
     }
   }
 
@@ -274,15 +207,15 @@ export class TlsConnection {
    * @param now Current time in ms.
    */
   handleTimeout(now: number): void {
-    if (this.#closed || this.#established) return;
+    if (this.closed || this.established) return;
     if (this.#deadline !== undefined && now >= this.#deadline) {
-      this.#finish({ kind: "closed", reason: "handshake timed out" });
+      this.finish({ kind: "closed", reason: "handshake timed out" });
     }
   }
 
   /** When `handleTimeout` wants to run next. */
   nextTimeout(): number | undefined {
-    return this.#closed || this.#established ? undefined : this.#deadline;
+    return this.closed || this.established ? undefined : this.#deadline;
   }
 
   /** Everything to write to the stream since the last call, as one buffer. */
@@ -302,53 +235,13 @@ export class TlsConnection {
     return all;
   }
 
-  /** The next event, if any. */
-  pollEvent(): TlsConnectionEvent | undefined {
-    return this.#events.shift();
-  }
-
-  /**
-   * Sends application data, in records of at most 2^14 bytes (queued until
-   * the handshake completes).
-   *
-   * @param data The bytes.
-   * @throws {TypeError} on a closed connection.
-   * @throws {RangeError} when too much waits for the handshake.
-   */
-  send(data: Uint8Array): void {
-    if (this.#closed) {
-      throw new TypeError("Cannot send on a closed TLS connection");
-    }
-    if (!this.#established) {
-      if (this.#appQueue.length >= MAX_QUEUED_APP_DATA) {
-        throw new RangeError(
-          "Cannot queue more data before the handshake completes",
-        );
-      }
-      this.#appQueue.push(data.slice());
-      return;
-    }
-    this.#sendChunked(ContentType.application_data, data);
-  }
-
-  /** Sends close_notify and ends the connection (RFC 5246 §7.2.1). */
-  close(): void {
-    if (this.#closed) return;
-    this.#sendAlert(AlertLevel.warning, AlertDescription.close_notify);
-    this.#finish({
-      kind: "closed",
-      alert: { description: 0, name: "close_notify", received: false },
-      reason: "closed locally",
-    });
-  }
-
   /** The stream ended (TCP FIN or reset) without a close_notify. */
   endOfStream(): void {
     this.#queue = this.#queue.then(() => {
-      if (this.#closed) return;
-      this.#finish({
+      if (this.closed) return;
+      this.finish({
         kind: "closed",
-        reason: this.#established
+        reason: this.established
           ? "stream ended without close_notify"
           : "stream ended during the handshake",
       });
@@ -356,15 +249,15 @@ export class TlsConnection {
   }
 
   async #process(now: number, bytes: Uint8Array): Promise<void> {
-    if (this.#closed) return;
+    if (this.closed) return;
     try {
       this.#decoder.push(bytes);
       for (let r = this.#decoder.next(); r; r = this.#decoder.next()) {
         await this.#record(now, r);
-        if (this.#closed) return;
+        if (this.closed) return;
       }
     } catch (err) {
-      this.#fail(err);
+      this.fail(err);
     }
   }
 
@@ -409,47 +302,34 @@ export class TlsConnection {
           );
         }
         for (const m of this.#reader.push(plain)) {
-          await this.#message(now, { kind: "message", ...m });
-          if (this.#closed) return;
+          await this.handshakeMessage(now, { kind: "message", ...m });
+          if (this.closed) return;
         }
         return;
       case ContentType.change_cipher_spec:
         await this.#changeCipherSpec(now, plain);
         return;
       case ContentType.alert:
-        this.#alert(plain);
+        this.alert(plain, true);
         return;
       case ContentType.application_data:
-        if (!this.#established) {
+        if (!this.established) {
           throw new TlsAlertError(
             AlertDescription.unexpected_message,
             "Application data before the handshake completed",
           );
         }
-        if (plain.length > 0) this.#events.push({ kind: "data", data: plain });
+        if (plain.length > 0) this.emit({ kind: "data", data: plain });
         return;
     }
   }
 
-  async #message(now: number, input: HandshakeInput): Promise<void> {
-    if (this.#established) {
-      const type = input.kind === "message" ? input.type : -1;
-      const renegotiation = this.role === "server"
-        ? type === HandshakeType.client_hello
-        : type === HandshakeType.hello_request;
-      if (!renegotiation) {
-        throw new TlsAlertError(
-          AlertDescription.unexpected_message,
-          "Handshake message after the handshake",
-        );
-      }
-      // RFC 5746 §4.2, §4.4: refuse renegotiation with a warning
-      this.#sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
-      return;
-    }
-    const actions = await this.#machine.handle(now, input);
+  protected override frame(type: number, body: Uint8Array): Uint8Array {
+    return encodeHandshakeTls(type, body);
+  }
+
+  protected override handled(): void {
     this.#strictVersion = true;
-    this.#apply(actions);
   }
 
   async #changeCipherSpec(now: number, plain: Uint8Array): Promise<void> {
@@ -462,92 +342,48 @@ export class TlsConnection {
     // RFC 5246 §7.1: the CCS must come between whole handshake messages,
     // after the keys exist, where the handshake expects it
     if (
-      this.#reader.pending || this.#established ||
-      !this.#machine.expectsChangeCipherSpec || this.#nextRead === undefined
+      this.#reader.pending || this.established ||
+      !this.machine.expectsChangeCipherSpec || this.#nextRead === undefined
     ) {
       throw new TlsAlertError(
         AlertDescription.unexpected_message,
         "ChangeCipherSpec out of place",
       );
     }
-    await this.#machine.handle(now, { kind: "change_cipher_spec" });
+    await this.changeCipherSpec(now);
     this.#read = { protection: this.#nextRead, seq: 0 };
     this.#nextRead = undefined;
   }
 
-  #alert(plain: Uint8Array): void {
-    const alert = decodeAlert(plain);
-    if (alert.description === AlertDescription.close_notify) {
-      // RFC 5246 §7.2.1: answer close_notify with close_notify
-      this.#sendAlert(AlertLevel.warning, AlertDescription.close_notify);
-      this.#finish({
-        kind: "closed",
-        alert: { description: 0, name: "close_notify", received: true },
-        reason: "peer closed",
-      });
-      return;
-    }
-    const name = alertName(alert.description);
-    if (alert.level === AlertLevel.fatal) {
-      this.#finish({
-        kind: "closed",
-        alert: { description: alert.description, name, received: true },
-        reason: `peer sent fatal ${name}`,
-      });
-      return;
-    }
-    this.#events.push({ kind: "alert", description: alert.description, name });
+  protected override onWarning(description: number, name: string): void {
+    this.emit({ kind: "alert", description, name });
   }
 
-  #apply(actions: readonly HandshakeAction[]): void {
-    for (const a of actions) {
-      switch (a.kind) {
-        case "message":
-          this.#handshakeOut.push(a.framed);
-          break;
-        case "change_cipher_spec": {
-          this.#flushHandshake();
-          this.#sendRecord(ContentType.change_cipher_spec, CCS);
-          const keys = this.#pendingKeys!;
-          this.#write = {
-            protection: createRecordProtection(
-              keys.suite,
-              this.role === "client" ? keys.client : keys.server,
-            ),
-            seq: 0,
-          };
-          break;
-        }
-        case "keys":
-          this.#pendingKeys = a.keys;
-          this.#nextRead = createRecordProtection(
-            a.keys.suite,
-            this.role === "client" ? a.keys.server : a.keys.client,
-          );
-          break;
-        case "flight_end":
-          this.#flushHandshake();
-          break;
-        case "established": {
-          this.#flushHandshake();
-          this.#established = true;
-          this.#session = a.session;
-          this.#pendingKeys = undefined;
-          this.#events.push({
-            kind: "established",
-            suite: a.session.suite.name,
-            identity: a.session.identity,
-            session: a.session,
-          });
-          const queued = this.#appQueue;
-          this.#appQueue = [];
-          for (const d of queued) {
-            this.#sendChunked(ContentType.application_data, d);
-          }
-          break;
-        }
-      }
-    }
+  protected override writeMessage(
+    message: HandshakeAction & { readonly kind: "message" },
+  ): void {
+    this.#handshakeOut.push(message.framed);
+  }
+
+  protected override writeChangeCipherSpec(
+    suite: CipherSuite,
+    keys: RecordKeys,
+  ): void {
+    this.#flushHandshake();
+    this.#sendRecord(ContentType.change_cipher_spec, CCS);
+    this.#write = { protection: createRecordProtection(suite, keys), seq: 0 };
+  }
+
+  protected override nextReadKeys(suite: CipherSuite, keys: RecordKeys): void {
+    this.#nextRead = createRecordProtection(suite, keys);
+  }
+
+  protected override endFlight(): void {
+    this.#flushHandshake();
+  }
+
+  protected override onEstablished(): void {
+    this.#flushHandshake();
   }
 
   /** Coalesces the pending handshake messages into as few records as fit. */
@@ -563,10 +399,10 @@ export class TlsConnection {
       all.set(p, off);
       off += p.length;
     }
-    this.#sendChunked(ContentType.handshake, all);
+    this.writeRecords(ContentType.handshake, all);
   }
 
-  #sendChunked(type: number, data: Uint8Array): void {
+  protected override writeRecords(type: number, data: Uint8Array): void {
     const limit = this.#fragmentLimit();
     for (let off = 0; off < data.length; off += limit) {
       this.#sendRecord(
@@ -582,7 +418,7 @@ export class TlsConnection {
    * record_size_limit for protected records).
    */
   #fragmentLimit(): number {
-    const agreed = this.#machine.recordLayer;
+    const agreed = this.machine.recordLayer;
     let limit = MAX_PLAINTEXT_LENGTH;
     if (agreed?.maxFragmentLength !== undefined) {
       limit = Math.min(limit, agreed.maxFragmentLength);
@@ -605,33 +441,9 @@ export class TlsConnection {
     this.#out.push(encodeTlsRecord({ type, version: TLS_1_2, fragment }));
   }
 
-  #sendAlert(level: AlertLevel, description: AlertDescription): void {
-    try {
-      this.#sendRecord(ContentType.alert, encodeAlert(level, description));
-    } catch {
-      // nothing more to do for a failing alert
-    }
-  }
-
-  #fail(err: unknown): void {
-    if (this.#closed) return;
-    const received = err instanceof TlsAlertError && err.received;
-    const description = alertFor(err);
-    if (!received) this.#sendAlert(AlertLevel.fatal, description);
-    this.#finish({
-      kind: "closed",
-      alert: { description, name: alertName(description), received },
-      reason: err instanceof Error ? err.message : String(err),
-    });
-  }
-
-  #finish(event: TlsConnectionEvent): void {
-    this.#closed = true;
+  protected override release(): void {
     this.#handshakeOut = [];
-    this.#appQueue = [];
     this.#nextRead = undefined;
-    this.#pendingKeys = undefined;
-    this.#events.push(event);
   }
 }
 
