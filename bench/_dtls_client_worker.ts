@@ -6,8 +6,11 @@
  * the same time.
  *
  * Messages in: `{ kind: "init", mode, suite, caPem? }`, `{ kind: "start" }`,
- * `{ kind: "input", datagrams }`. Messages out: `{ kind: "ready" }` and
- * `{ kind: "output", datagrams, established }`.
+ * `{ kind: "input", datagrams }`, and for a batch of clients handshaking
+ * side by side `{ kind: "startBatch", count }`, `{ kind: "inputBatch",
+ * datagrams }` (one list per client). Messages out: `{ kind: "ready" }`,
+ * `{ kind: "output", datagrams, established }` and `{ kind: "outputBatch",
+ * datagrams, established }` (lists per client).
  *
  * @module
  */
@@ -31,6 +34,16 @@ type Message =
     readonly kind: "input";
     readonly now: number;
     readonly datagrams: Uint8Array[];
+  }
+  | {
+    readonly kind: "startBatch";
+    readonly now: number;
+    readonly count: number;
+  }
+  | {
+    readonly kind: "inputBatch";
+    readonly now: number;
+    readonly datagrams: Uint8Array[][];
   };
 
 /** The worker's global scope (this file runs only as a Web Worker). */
@@ -41,6 +54,21 @@ const scope = self as unknown as {
 
 let config: ClientHandshakeConfig | undefined;
 let client: DtlsAssociation | undefined;
+let batch: DtlsAssociation[] = [];
+
+function drain(a: DtlsAssociation): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let d; (d = a.pollTransmit()) !== undefined;) out.push(d);
+  return out;
+}
+
+function replyBatch(): void {
+  scope.postMessage({
+    kind: "outputBatch",
+    datagrams: batch.map(drain),
+    established: batch.map((a) => a.established),
+  });
+}
 
 function reply(): void {
   const datagrams: Uint8Array[] = [];
@@ -72,6 +100,23 @@ scope.onmessage = async (e: MessageEvent<Message>) => {
     case "input":
       for (const d of m.datagrams) await client!.handleInput(m.now, d);
       reply();
+      return;
+    case "startBatch":
+      batch = [];
+      for (let i = 0; i < m.count; i++) {
+        const a = new DtlsAssociation({ role: "client", client: config! });
+        a.start(m.now);
+        batch.push(a);
+      }
+      replyBatch();
+      return;
+    case "inputBatch":
+      for (let i = 0; i < batch.length; i++) {
+        for (const d of m.datagrams[i] ?? []) {
+          await batch[i]!.handleInput(m.now, d);
+        }
+      }
+      replyBatch();
       return;
   }
 };

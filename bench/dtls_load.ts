@@ -36,6 +36,7 @@
  * deno run -A --v8-flags=--expose-gc bench/dtls_load.ts --quick  # smaller counts
  * deno run -A bench/dtls_load.ts --only=memory                   # one part: inproc|records|memory|udp|speed|resumed
  * deno run -A bench/dtls_load.ts --only=inproc --mode=psk         # one handshake kind: psk|ecdhe
+ * deno run -A bench/dtls_load.ts --only=inproc --batch=1          # only lock-step (default: 50 side by side, then 1)
  * ```
  *
  * @module
@@ -161,6 +162,9 @@ class TimedServer {
 
 let nextPort = 1;
 
+/** Clients handshaking side by side in the batched in-process figure. */
+const BATCH = 50;
+
 async function handshakeInMemory(
   server: TimedServer,
   client: ClientHandshakeConfig,
@@ -226,6 +230,60 @@ interface WorkerReply {
   readonly established: boolean;
 }
 
+interface WorkerBatchReply {
+  readonly kind: "outputBatch";
+  readonly datagrams: Uint8Array[][];
+  readonly established: boolean[];
+}
+
+/**
+ * `count` full handshakes side by side against `endpoint`, as a busy
+ * server sees them: each server turn takes every client's flight (client
+ * `i` at port `base + i`) and answers all of them before the clients run
+ * again. Returns the server's CPU and wall time over all its turns.
+ */
+async function workerBatch(
+  endpoint: DtlsServerEndpoint,
+  client: WorkerClient,
+  now: number,
+  count: number,
+): Promise<{ cpuMs: number; wallMs: number }> {
+  const base = nextPort;
+  nextPort += count;
+  let cpuMs = 0;
+  let wallMs = 0;
+  let r = await client.call({
+    kind: "startBatch",
+    now,
+    count,
+  }) as unknown as WorkerBatchReply;
+  for (let turn = 0; turn < 10 && !r.established.every((e) => e); turn++) {
+    const back: Uint8Array[][] = Array.from({ length: count }, () => []);
+    const c = process.cpuUsage();
+    const t = performance.now();
+    for (let i = 0; i < count; i++) {
+      const peer = { hostname: "192.0.2.1", port: base + i };
+      for (const d of r.datagrams[i]!) await endpoint.handleInput(now, d, peer);
+    }
+    for (let o; (o = endpoint.pollTransmit()) !== undefined;) {
+      back[o.to.port - base]!.push(o.bytes);
+    }
+    while (endpoint.pollEvent() !== undefined);
+    wallMs += performance.now() - t;
+    const d = process.cpuUsage(c);
+    cpuMs += (d.user + d.system) / 1000;
+    r = await client.call({
+      kind: "inputBatch",
+      now,
+      datagrams: back,
+    }) as unknown as WorkerBatchReply;
+  }
+  if (!r.established.every((e) => e)) {
+    throw new Error("Cannot finish a batch of bench handshakes");
+  }
+  return { cpuMs, wallMs };
+}
+
 /**
  * One full handshake against `endpoint`; returns the server's CPU and wall
  * time, measured around each server turn (all datagrams of a client flight
@@ -262,6 +320,7 @@ async function inProcess(
   mode: "psk" | "ecdhe",
   n: number,
   rounds: number,
+  batch: number,
 ): Promise<ServerTime[]> {
   const cred = await credentials(mode);
   const suite = mode === "psk" ? SUITE_PSK : SUITE_ECDHE;
@@ -289,8 +348,10 @@ async function inProcess(
     for (let i = 0; i < 30; i++) await workerHandshake(endpoint, client, now);
     let cpuMs = 0;
     let wallMs = 0;
-    for (let i = 0; i < n; i++) {
-      const t = await workerHandshake(endpoint, client, now);
+    for (let i = 0; i < n; i += batch) {
+      const t = batch === 1
+        ? await workerHandshake(endpoint, client, now)
+        : await workerBatch(endpoint, client, now, Math.min(batch, n - i));
       cpuMs += t.cpuMs;
       wallMs += t.wallMs;
     }
@@ -703,6 +764,7 @@ async function main(): Promise<void> {
   const rounds = roundsArg === undefined ? 3 : Number(roundsArg);
   const want = (part: string) => only === undefined || only === part;
   const mode = args.find((a) => a.startsWith("--mode="))?.slice(7);
+  const batchArg = args.find((a) => a.startsWith("--batch="))?.slice(8);
   const wantMode = (m: string) => mode === undefined || mode === m;
   const line = (s: string) => console.log(s);
 
@@ -713,17 +775,21 @@ async function main(): Promise<void> {
           summary(r.map((x) => x.cpuMs), 3)
         } ms, server wall ${summary(r.map((x) => x.wallMs), 3)} ms`,
       );
-    if (wantMode("psk")) {
-      report(
-        "PSK full handshake + cookie",
-        await inProcess("psk", quick ? 300 : 2000, rounds),
-      );
-    }
-    if (wantMode("ecdhe")) {
-      report(
-        "ECDHE-ECDSA one-way + cookie",
-        await inProcess("ecdhe", quick ? 60 : 300, rounds),
-      );
+    const batches = batchArg === undefined ? [BATCH, 1] : [Number(batchArg)];
+    for (const batch of batches) {
+      const how = batch === 1 ? "lock-step" : `${batch} side by side`;
+      if (wantMode("psk")) {
+        report(
+          `PSK full handshake + cookie, ${how}`,
+          await inProcess("psk", quick ? 300 : 2000, rounds, batch),
+        );
+      }
+      if (wantMode("ecdhe")) {
+        report(
+          `ECDHE-ECDSA one-way + cookie, ${how}`,
+          await inProcess("ecdhe", quick ? 100 : 300, rounds, batch),
+        );
+      }
     }
   }
   if (want("records")) {

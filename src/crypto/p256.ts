@@ -9,7 +9,7 @@
  * Same method as `@noble/curves`' constant-time path: signed 8-bit windows
  * over a precomputed table of affine multiples of `G`, one addition per
  * window whatever the digit (zero digits feed a discarded accumulator),
- * the scalar blinded as `k + b·n` with a fresh 128-bit `b` (so the digits
+ * the scalar blinded as `k + b·n` with a fresh 64-bit `b` (so the digits
  * walked differ per call), complete addition formulas
  * (Renes–Costello–Batina 2015, algorithm 1, with `a = −3` and an affine
  * second operand) and, in ECDSA, the nonce inverted as `(b'k)⁻¹` with a
@@ -45,9 +45,10 @@ const GY = 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n;
 // Window width: one byte of the scalar per window.
 const W = 8;
 const HALF = 1 << (W - 1);
-const BLIND_BYTES = 16;
-// Windows of a blinded scalar (< 2^(256+128)), plus one for the last carry.
-const WINDOWS = Math.ceil((256 + 8 * BLIND_BYTES) / W) + 1;
+const BLIND_BYTES = 8;
+const SCALAR_BYTES = 32 + BLIND_BYTES;
+// Windows of a blinded scalar (< 2^(256+64)), plus one for the last carry.
+const WINDOWS = Math.ceil((8 * SCALAR_BYTES) / W) + 1;
 
 /** A projective point (X : Y : Z), coordinates not reduced. */
 interface Projective {
@@ -227,7 +228,7 @@ function bigIntInto(out: Uint8Array, offset: number, value: bigint): void {
   view.setBigUint64(24, BigInt.asUintN(64, value));
 }
 
-const scalarBuffer = new Uint8Array(48);
+const scalarBuffer = new Uint8Array(SCALAR_BYTES);
 
 // Receives the discarded accumulator, so that its additions stay live code.
 const sink: Projective = { x: 0n, y: 1n, z: 0n };
@@ -237,17 +238,17 @@ function baseMul(k: bigint): Affine {
   const t = table ??= buildTable();
   const blind = randomBytes(BLIND_BYTES);
   blind[0] = (blind[0]! & 0x3f) | 0x80;
-  // k + b·n < 2^383: its 48 bytes, least significant first, are the
+  // k + b·n < 2^320: its 40 bytes, least significant first, are the
   // unsigned windows; digits above HALF become negative with a carry.
   const bytes = scalarBuffer;
   const n = k + bytesToBigInt(blind) * N;
-  bigIntInto(bytes, 0, n >> 128n);
-  bigIntInto(bytes, 16, BigInt.asUintN(256, n));
+  bigIntInto(bytes, 0, n >> BigInt(8 * BLIND_BYTES));
+  bigIntInto(bytes, BLIND_BYTES, BigInt.asUintN(256, n));
   const acc: Projective = { x: 0n, y: 1n, z: 0n };
   const fake: Projective = { x: GX, y: GY, z: 1n };
   let carry = 0;
   for (let w = 0; w < WINDOWS; w++) {
-    let digit = (w < 48 ? bytes[47 - w]! : 0) + carry;
+    let digit = (w < SCALAR_BYTES ? bytes[SCALAR_BYTES - 1 - w]! : 0) + carry;
     carry = digit > HALF ? 1 : 0;
     digit -= carry << W;
     const start = w * HALF;
