@@ -18,6 +18,7 @@
  * Every loop is bounded in count and time.
  *
  *   deno run -A bench/tls_engine_load.ts [--quick]
+ *   deno run -A bench/tls_engine_load.ts --server-flags="--cpu-prof --cpu-prof-dir=/tmp/p"
  *
  * @module
  */
@@ -37,6 +38,9 @@ import {
 } from "./_load_client.ts";
 
 const QUICK = Deno.args.includes("--quick");
+/** Extra `deno run` flags for postern's process, e.g. `--cpu-prof`. */
+const SERVER_FLAGS = Deno.args.find((a) => a.startsWith("--server-flags="))
+  ?.slice("--server-flags=".length).split(" ").filter((f) => f) ?? [];
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const KEY_HEX = "8c7011223344556677889900aabbccdd";
 const KEY = decodeHex(KEY_HEX);
@@ -86,7 +90,16 @@ async function startPostern(dir: string): Promise<Broker> {
   return await spawnBroker(
     "postern",
     Deno.execPath(),
-    ["run", "-A", "--unstable-kv", MAIN, "serve", "--config", config],
+    [
+      "run",
+      "-A",
+      "--unstable-kv",
+      ...SERVER_FLAGS,
+      MAIN,
+      "serve",
+      "--config",
+      config,
+    ],
     port,
   );
 }
