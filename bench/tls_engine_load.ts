@@ -19,6 +19,7 @@
  *
  *   deno run -A bench/tls_engine_load.ts [--quick]
  *   deno run -A bench/tls_engine_load.ts --server-flags="--cpu-prof --cpu-prof-dir=/tmp/p"
+ *   deno run -A bench/tls_engine_load.ts --only=handshakes --brokers=postern --handshakes=3000
  *
  * @module
  */
@@ -41,11 +42,19 @@ const QUICK = Deno.args.includes("--quick");
 /** Extra `deno run` flags for postern's process, e.g. `--cpu-prof`. */
 const SERVER_FLAGS = Deno.args.find((a) => a.startsWith("--server-flags="))
   ?.slice("--server-flags=".length).split(" ").filter((f) => f) ?? [];
+/** `--only=handshakes` skips the QoS 0 phase (a profile of the connects). */
+const ONLY_HANDSHAKES = Deno.args.includes("--only=handshakes");
+/** `--brokers=postern` (or `mosquitto`) runs only the brokers named. */
+const BROKERS = Deno.args.find((a) => a.startsWith("--brokers="))
+  ?.slice("--brokers=".length).split(",") ?? ["postern", "mosquitto"];
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const KEY_HEX = "8c7011223344556677889900aabbccdd";
 const KEY = decodeHex(KEY_HEX);
 const SUITE = "PSK-AES128-GCM-SHA256";
-const HANDSHAKES = QUICK ? 200 : 1000;
+const HANDSHAKES = Number(
+  Deno.args.find((a) => a.startsWith("--handshakes="))?.slice(13) ??
+    (QUICK ? 200 : 1000),
+);
 const CONCURRENCY = 8;
 const MESSAGES = QUICK ? 20_000 : 100_000;
 const STEP_TIMEOUT_MS = 60_000;
@@ -239,15 +248,17 @@ await Deno.writeTextFile(`${dir}/psk.txt`, `device-1:${KEY_HEX}\n`);
 await Deno.chmod(dir, 0o755);
 const rows: string[] = [];
 try {
-  for (const start of [startPostern, startMosquitto]) {
+  const starts = { postern: startPostern, mosquitto: startMosquitto };
+  for (const [name, start] of Object.entries(starts)) {
+    if (!BROKERS.includes(name)) continue;
     const broker = await start(dir);
     try {
       const h = await handshakes(broker);
-      const rate = await qos0(broker);
+      const rate = ONLY_HANDSHAKES ? "–" : (await qos0(broker)).toFixed(0);
       rows.push(
         `| ${broker.name} | ${h.perSecond.toFixed(0)} | ${
           h.cpuPerHandshakeMs.toFixed(2)
-        } | ${rate.toFixed(0)} |`,
+        } | ${rate} |`,
       );
     } finally {
       await broker.stop();

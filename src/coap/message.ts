@@ -105,6 +105,9 @@ function readExtended(r: ByteReader, nibble: number, what: string): number {
   }
 }
 
+/** The absent payload of a decoded message (zero-length: nothing to alter). */
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Decodes one datagram into a message.
  *
@@ -160,7 +163,7 @@ export function decodeMessage(bytes: Uint8Array): CoapMessage {
   const token = r.take(tkl, "CoAP token").slice();
   const options: CoapOption[] = [];
   let number = 0;
-  let payload = new Uint8Array();
+  let payload = NO_BYTES;
   while (r.anyLeft()) {
     const at = r.absolutePosition;
     const head = r.uint8("CoAP option header");

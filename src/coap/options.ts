@@ -234,9 +234,18 @@ export function encodeUint(value: number): Uint8Array {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new RangeError(`Cannot encode ${value} as a CoAP uint option`);
   }
-  const out: number[] = [];
-  for (let v = value; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
-  return new Uint8Array(out);
+  const n = value > 0xffffff
+    ? 4
+    : value > 0xffff
+    ? 3
+    : value > 0xff
+    ? 2
+    : value > 0
+    ? 1
+    : 0;
+  const out = new Uint8Array(n);
+  for (let i = n - 1, v = value; i >= 0; i--, v >>>= 8) out[i] = v & 0xff;
+  return out;
 }
 
 /**

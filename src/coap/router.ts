@@ -170,6 +170,25 @@ function split(pattern: string): string[] {
  */
 export class Router {
   readonly #routes: Route[] = [];
+  #version = 0;
+
+  /**
+   * Counts changes: {@link Router.links} differs only after it moved.
+   *
+   * @example
+   * ```ts
+   * import { Router } from "./router.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new Router();
+   * const v = r.version;
+   * r.add("GET", "/t", () => ({ code: 0x45 }));
+   * assert.notEqual(r.version, v);
+   * ```
+   */
+  get version(): number {
+    return this.#version;
+  }
 
   /**
    * Adds a handler for a method and path pattern.
@@ -195,6 +214,7 @@ export class Router {
     }
     route.handlers.set(method, handler);
     route.info = { ...route.info, ...info };
+    this.#version++;
     return this;
   }
 

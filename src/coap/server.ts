@@ -226,12 +226,29 @@ export class CoapServer {
     this.#wake = options.wake;
     this.#separateAfter = options.separateResponseAfterMs ?? 200;
     if (!router.has("/.well-known/core")) {
-      router.add("GET", "/.well-known/core", (req) => ({
-        code: Code.CONTENT,
-        contentFormat: ContentFormat.LINK_FORMAT,
-        // RFC 6690 §4.1: filter by the first query parameter.
-        payload: encodeLinkFormat(filterLinks(this.#router.links(), req.query)),
-      }), { hidden: true });
+      // the unfiltered document, encoded once per change of the routes
+      let all: { version: number; payload: Uint8Array } | undefined;
+      router.add("GET", "/.well-known/core", (req) => {
+        const format = ContentFormat.LINK_FORMAT;
+        if (req.query.length > 0) {
+          // RFC 6690 §4.1: filter by the first query parameter.
+          const links = filterLinks(router.links(), req.query);
+          return {
+            code: Code.CONTENT,
+            contentFormat: format,
+            payload: encodeLinkFormat(links),
+          };
+        }
+        if (all === undefined || all.version !== router.version) {
+          const text = encodeLinkFormat(router.links());
+          all = { version: router.version, payload: TEXT.encode(text) };
+        }
+        return {
+          code: Code.CONTENT,
+          contentFormat: format,
+          payload: all.payload,
+        };
+      }, { hidden: true });
     }
   }
 

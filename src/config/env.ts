@@ -36,7 +36,7 @@ import {
   PEER_CERT_AS_USERNAME,
   type PeerCertAsUsername,
 } from "../auth/identity.ts";
-import { type Parsed, parseHost, parsePort } from "./values.ts";
+import { type Parsed, parseDuration, parseHost, parsePort } from "./values.ts";
 
 /** One known variable. */
 interface EnvVarSpec {
@@ -83,6 +83,14 @@ function envPositiveInteger(raw: string): Parsed<number> {
   return /^[1-9]\d{0,14}$/.test(v)
     ? ok(Number(v))
     : fail(`Must be a positive integer, got ${JSON.stringify(raw)}`);
+}
+
+/** Milliseconds, or an EMQX duration such as `30s`; more than zero. */
+function envPositiveDuration(raw: string): Parsed<number> {
+  const v = raw.trim();
+  const r = /^\d{1,15}$/.test(v) ? ok(Number(v)) : parseDuration(v);
+  if (r.ok && r.value === 0) return fail("Must be more than zero");
+  return r;
 }
 
 function envText(raw: string): Parsed<string> {
@@ -410,6 +418,24 @@ const ENV_VARS: readonly EnvVarSpec[] = [
     parse: envMilliseconds,
     apply: (l, v) => {
       if (l.dtlsSessions) l.dtlsSessions.reportTimeoutMs = v;
+    },
+  }),
+  globalVar({
+    name: "COAP_CONNECTION_REQUIRED",
+    field: "coapGateway.connectionRequired",
+    configures: true,
+    parse: envBoolean,
+    apply: (c, v) => {
+      c.coapGateway.connectionRequired = v;
+    },
+  }),
+  globalVar({
+    name: "COAP_HEARTBEAT",
+    field: "coapGateway.heartbeatMs",
+    configures: true,
+    parse: envPositiveDuration,
+    apply: (c, v) => {
+      c.coapGateway.heartbeatMs = v;
     },
   }),
   globalVar({

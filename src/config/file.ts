@@ -15,6 +15,7 @@
  *   },
  *   "psk_authentication": { "enable": true, "init_file": "psk.txt" },
  *   "mqtt": { "allow_anonymous": false },
+ *   "gateway": { "coap": { "connection_required": true, "heartbeat": "30s" } },
  *   "data_dir": "./data",
  *   "log": { "format": "json", "level": "info" }
  * }
@@ -137,6 +138,7 @@ export function parseConfigFile(
       listeners: (v, p) => parseListeners(b, v, p),
       psk_authentication: (v, p) => parsePsk(b, v, p),
       mqtt: (v, p) => parseMqtt(b, v, p),
+      gateway: (v, p) => parseGateway(b, v, p),
       data_dir: (v, p) => {
         const r = readString(v);
         if (!r.ok) return b.error(p, r.error, "dataDir");
@@ -859,6 +861,50 @@ function parseMqtt(b: PatchBuilder, value: unknown, path: string): void {
           c.mqtt.sessionExpiryMs = r.value;
         });
       },
+    },
+  });
+}
+
+function parseGateway(b: PatchBuilder, value: unknown, path: string): void {
+  walk(b, value, path, {
+    handlers: {
+      coap: (v, p) =>
+        walk(b, v, p, {
+          handlers: {
+            connection_required: (v, p) => {
+              const r = readBoolean(v);
+              if (!r.ok) {
+                return b.error(p, r.error, "coapGateway.connectionRequired");
+              }
+              b.global("coapGateway.connectionRequired", p, (c) => {
+                c.coapGateway.connectionRequired = r.value;
+              });
+            },
+            heartbeat: (v, p) => {
+              const r = readDuration(v);
+              if (!r.ok) return b.error(p, r.error, "coapGateway.heartbeatMs");
+              if (r.value === 0) {
+                return b.error(
+                  p,
+                  "Must be more than zero",
+                  "coapGateway.heartbeatMs",
+                );
+              }
+              b.global("coapGateway.heartbeatMs", p, (c) => {
+                c.coapGateway.heartbeatMs = r.value;
+              });
+            },
+          },
+          ignored: [
+            "enable",
+            "mountpoint",
+            "notify_type",
+            "subscribe_qos",
+            "publish_qos",
+            "enable_stats",
+            "idle_timeout",
+          ],
+        }),
     },
   });
 }

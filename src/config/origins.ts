@@ -94,6 +94,8 @@ const GLOBAL_KEYS: Readonly<Record<string, string>> = {
   "mqtt.allowAnonymous": "mqtt.allow_anonymous",
   "mqtt.peerCertAsUsername": "mqtt.peer_cert_as_username",
   "mqtt.sessionExpiryMs": "mqtt.session_expiry_interval",
+  "coapGateway.connectionRequired": "gateway.coap.connection_required",
+  "coapGateway.heartbeatMs": "gateway.coap.heartbeat",
   "log.format": "log.format",
   "log.level": "log.level",
 };

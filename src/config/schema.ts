@@ -491,6 +491,32 @@ export interface MqttConfig {
 }
 
 /**
+ * EMQX's CoAP gateway settings (`gateway.coap`; `COAP_*`), shared by the
+ * `coap` and `dtls` listeners; see `src/gateway/connection_mode.ts`.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "./schema.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(defaultConfig().coapGateway, { connectionRequired: false, heartbeatMs: 30_000 });
+ * ```
+ */
+export interface CoapGatewayConfig {
+  /**
+   * Refuse `/ps` requests without a connection token (4.01), unless the
+   * DTLS session identifies the device (`COAP_CONNECTION_REQUIRED`,
+   * `gateway.coap.connection_required`; default false).
+   */
+  connectionRequired: boolean;
+  /**
+   * A connection idle this long ends (`COAP_HEARTBEAT`, ms or a duration
+   * such as `30s`; `gateway.coap.heartbeat`; default 30 s).
+   */
+  heartbeatMs: number;
+}
+
+/**
  * Log settings (`POSTERN_LOG_FORMAT`, `POSTERN_LOG_LEVEL`, `log`; the
  * `--log-format` flag wins).
  *
@@ -530,6 +556,8 @@ export interface PosternConfig {
   psk: PskAuthenticationConfig;
   /** MQTT settings of every MQTT listener. */
   mqtt: MqttConfig;
+  /** CoAP gateway settings of the `coap` and `dtls` listeners. */
+  coapGateway: CoapGatewayConfig;
   /** Directory of the embedded store (`POSTERN_DATA_DIR`, `data_dir`, `--data-dir`; default `./data`). */
   dataDir: string;
   /** Log settings. */
@@ -684,6 +712,7 @@ export function defaultConfig(
     listeners,
     psk: { enabled: false, separator: ":", chunkSize: 50 },
     mqtt: { allowAnonymous: true, peerCertAsUsername: "cn" },
+    coapGateway: { connectionRequired: false, heartbeatMs: 30_000 },
     dataDir: "./data",
     log: { format: "text", level: "info" },
     devCertificates: embedded,

@@ -717,7 +717,7 @@ export class DtlsAssociation extends HandshakeDriver<AssociationEvent> {
         sequenceNumber: seq,
         cid,
         fragment: state.protection.seal(
-          dtlsSequence(epoch, seq),
+          dtlsSequence(epoch, seq, SEQ),
           type,
           DTLS_1_2,
           fragment,
@@ -728,7 +728,7 @@ export class DtlsAssociation extends HandshakeDriver<AssociationEvent> {
     const payload = state.protection === undefined
       ? fragment
       : state.protection.seal(
-        dtlsSequence(epoch, seq),
+        dtlsSequence(epoch, seq, SEQ),
         type,
         DTLS_1_2,
         fragment,
@@ -780,6 +780,9 @@ function retransmissionBudget(o: FlightTimerOptions): number {
   return total;
 }
 
+/** The record sequence numbers sealed and opened with: they copy it. */
+const SEQ = new Uint8Array(8);
+
 function recordSeq(r: DtlsRecord): Uint8Array {
-  return dtlsSequence(r.epoch, r.sequenceNumber);
+  return dtlsSequence(r.epoch, r.sequenceNumber, SEQ);
 }

@@ -421,6 +421,7 @@ export class DtlsServerEndpoint {
         }
         return n;
       },
+      size: () => this.#table.size,
     };
   }
 

@@ -350,11 +350,14 @@ export function encodeRecord(record: DtlsRecord): Uint8Array {
   out[2] = record.version & 0xff;
   out[3] = record.epoch >>> 8;
   out[4] = record.epoch & 0xff;
-  let v = record.sequenceNumber;
-  for (let i = 10; i >= 5; i--) {
-    out[i] = v % 256;
-    v = Math.floor(v / 256);
-  }
+  const high = Math.floor(record.sequenceNumber / 2 ** 32);
+  const low = record.sequenceNumber >>> 0;
+  out[5] = high >>> 8;
+  out[6] = high & 0xff;
+  out[7] = low >>> 24;
+  out[8] = (low >>> 16) & 0xff;
+  out[9] = (low >>> 8) & 0xff;
+  out[10] = low & 0xff;
   if (cid !== undefined) out.set(cid, 11);
   out[header - 2] = record.fragment.length >>> 8;
   out[header - 1] = record.fragment.length & 0xff;

@@ -16,9 +16,13 @@
  *   anonymous MQTT clients, so a broker that refuses anonymous MQTT does not
  *   let anonymous CoAP publish either.
  *
+ * Connection mode (`connection_mode.ts`) logs in with {@link
+ * GatewayAuth.login}: the credentials of an MQTT CONNECT.
+ *
  * Authorization: the subject's topic ACL from the store
  * (`CredentialStore.authorize`, the rules MQTT clients are checked
- * against); `%c` is the subject, as CoAP has no client identifier. A
+ * against); `%c` is the connection's `clientid` in connection mode, else
+ * the subject, as connectionless CoAP has no client identifier. A
  * refusal is 4.03. Every request is checked, notifications included, so a
  * removed credential or a changed ACL ends an observation at its next
  * notification.
@@ -32,6 +36,7 @@ import type { CoapRequest } from "../coap/router.ts";
 import {
   type CredentialStore,
   identifyCredential,
+  type Identity,
   type PeerCertAsUsername,
   type PresentedCredential,
 } from "../auth/mod.ts";
@@ -55,6 +60,10 @@ export interface Requester {
   readonly subject: string;
   /** True when no credential was presented. */
   readonly anonymous: boolean;
+  /** The connection's `clientid` (connection mode), the ACL's `%c`. */
+  readonly clientId?: string;
+  /** The store identity it logged in with (connection mode), for revocation. */
+  readonly identity?: Identity;
 }
 
 /**
@@ -161,6 +170,67 @@ export class GatewayAuth {
   }
 
   /**
+   * Logs in with the credentials of an MQTT CONNECT, checked the same way
+   * (`src/net/mqtt_auth.ts`): a user name and password, a user name alone
+   * as an access token, or nothing: anonymous where allowed.
+   *
+   * @param username The user name, if any.
+   * @param password The password, if any.
+   * @returns Who it is.
+   * @throws {CoapError} 4.01 for wrong credentials, or none where anonymous
+   *   access is off.
+   *
+   * @example
+   * ```ts
+   * import { GatewayAuth } from "./auth.ts";
+   * import { MemoryStore } from "../auth/mod.ts";
+   * import { CoapError } from "../coap/errors.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const store = new MemoryStore();
+   * await store.addUser("alice", "s3cret");
+   * const auth = new GatewayAuth(store, { allowAnonymous: false });
+   * assert.equal((await auth.login("alice", "s3cret")).subject, "alice");
+   * await assert.rejects(auth.login("alice", "wrong"), (e) => e instanceof CoapError && e.code === 0x81);
+   * await assert.rejects(auth.login(undefined, undefined), (e) => e instanceof CoapError && e.code === 0x81);
+   * await store.close();
+   * ```
+   */
+  async login(
+    username: string | undefined,
+    password: string | undefined,
+  ): Promise<Requester> {
+    if (username === undefined || username === "") {
+      if (this.#store !== undefined && !this.#allowAnonymous) {
+        throw new CoapError(Code.UNAUTHORIZED, "Anonymous access is off");
+      }
+      return { subject: ANONYMOUS, anonymous: true };
+    }
+    const presented: PresentedCredential =
+      password === undefined || password === ""
+        ? { kind: "token", token: username }
+        : { kind: "password", username, password };
+    const identity = this.#store === undefined
+      ? undefined
+      : await identifyCredential(this.#store, presented);
+    if (identity === undefined) {
+      throw new CoapError(Code.UNAUTHORIZED, "Bad user name or password");
+    }
+    return { subject: identity.subject, anonymous: false, identity };
+  }
+
+  /**
+   * Whether the transport identifies the sender (a DTLS PSK identity or
+   * client certificate).
+   *
+   * @param request The request.
+   * @returns True when `request.identity` is a credential.
+   */
+  hasTransportCredential(request: CoapRequest): boolean {
+    return this.#transportCredential(request.identity) !== undefined;
+  }
+
+  /**
    * Checks the subject's ACL.
    *
    * @param who The requester.
@@ -176,7 +246,7 @@ export class GatewayAuth {
   ): Promise<void> {
     if (this.#store === undefined) return;
     const ok = await this.#store.authorize(who.subject, action, topic, {
-      clientId: who.subject,
+      clientId: who.clientId ?? who.subject,
     });
     if (!ok) {
       throw new CoapError(

@@ -2,7 +2,9 @@
  * The CoAP ↔ MQTT gateway. Two sets of resources, identical over CoAP and
  * CoAPS:
  *
- * EMQX's CoAP gateway, "pub/sub" mode:
+ * EMQX's CoAP gateway, "pub/sub", connectionless or in connection mode
+ * (`connection_mode.ts`: `/mqtt/connection`, then `clientid` and `token`
+ * in the query of every request):
  *
  * | CoAP request                        | MQTT                               |
  * | ----------------------------------- | ---------------------------------- |
@@ -44,7 +46,16 @@ import type { PeerId } from "../coap/message_layer.ts";
 import type { InternalPublish } from "../mqtt/broker/mod.ts";
 import { topicMatches, validateTopicFilter } from "../mqtt/topic.ts";
 import { GatewayAuth, type Requester } from "./auth.ts";
+import {
+  CoapConnections,
+  connectionRoutes,
+  type ConnectionRoutesOptions,
+  identifyPubSub,
+} from "./connection_mode.ts";
 import { deviceApiRoutes } from "./device_api.ts";
+import { parseQuery } from "./query.ts";
+
+export { parseQuery } from "./query.ts";
 
 /**
  * What the gateway needs of the broker.
@@ -96,6 +107,8 @@ export interface CoapGatewayOptions {
   readonly prefix?: string;
   /** Identification and ACLs (default: open, everyone anonymous). */
   readonly auth?: GatewayAuth;
+  /** Connection mode's table (default: not required, 30 s heartbeat). */
+  readonly connections?: CoapConnections;
 }
 
 /**
@@ -163,6 +176,7 @@ export class CoapGateway {
   readonly #clock: () => number;
   readonly #prefix: string;
   readonly #auth: GatewayAuth;
+  readonly #connections: ConnectionRoutesOptions;
   readonly #sinks = new Set<NotifySink>();
   /** Subscriptions by `peer \n path`. */
   readonly #subscriptions = new Map<string, Subscription>();
@@ -180,11 +194,21 @@ export class CoapGateway {
     this.#clock = options.clock;
     this.#prefix = options.prefix ?? "ps";
     this.#auth = options.auth ?? new GatewayAuth();
+    this.#connections = {
+      connections: options.connections ?? new CoapConnections(),
+      auth: this.#auth,
+      clock: this.#clock,
+    };
   }
 
   /** Identification and ACL checks. */
   get auth(): GatewayAuth {
     return this.#auth;
+  }
+
+  /** Connection mode's connections (`/mqtt/connection`). */
+  get connections(): CoapConnections {
+    return this.#connections.connections;
   }
 
   /** Topic filters with (possibly) live observers. */
@@ -198,7 +222,8 @@ export class CoapGateway {
   }
 
   /**
-   * Adds the `/{prefix}/...` and `/api/v1/...` resources to a router.
+   * Adds the `/{prefix}/...`, `/mqtt/connection` and `/api/v1/...`
+   * resources to a router.
    *
    * @param router The router.
    * @returns The router.
@@ -210,6 +235,7 @@ export class CoapGateway {
       .add("POST", pattern, publish, { rt: "core.ps", obs: true })
       .add("PUT", pattern, publish)
       .add("GET", pattern, (req) => this.#psGet(req));
+    connectionRoutes(router, this.#connections);
     return deviceApiRoutes(router, this);
   }
 
@@ -381,7 +407,7 @@ export class CoapGateway {
     if (qos !== "0" && qos !== "1" && qos !== "2") {
       return { code: Code.BAD_REQUEST, payload: "qos must be 0, 1 or 2" };
     }
-    const who = await this.#auth.identify(req, {});
+    const who = await identifyPubSub(req, this.#connections);
     await this.publish(who, {
       topic,
       payload: req.payload.slice(),
@@ -393,7 +419,7 @@ export class CoapGateway {
 
   async #psGet(req: CoapRequest): Promise<CoapResponse> {
     const filter = req.params["*"] ?? "";
-    const who = await this.#auth.identify(req, {});
+    const who = await identifyPubSub(req, this.#connections);
     switch (this.getKind(req)) {
       case "notification": {
         await this.#auth.authorize(who, "subscribe", filter);
@@ -438,28 +464,4 @@ function isLaterBlock(req: CoapRequest): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * `name=value` query items as a map.
- *
- * @param items Uri-Query items.
- * @returns The map (an item without `=` maps to "").
- *
- * @example
- * ```ts
- * import { parseQuery } from "./mapping.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(parseQuery(["qos=1", "retain"]).get("qos"), "1");
- * ```
- */
-export function parseQuery(items: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const item of items) {
-    const i = item.indexOf("=");
-    if (i < 0) out.set(item, "");
-    else out.set(item.slice(0, i), item.slice(i + 1));
-  }
-  return out;
 }

@@ -21,6 +21,10 @@
  * durable operation by operation, which the write-behind contract of the
  * broker (it may lose the last interval) already allows for.
  *
+ * After {@link KvSessionStore.load} the store knows every id in its file,
+ * so deleting one it holds nothing for (the broker deletes every session
+ * that ends, clean ones included) is no write at all.
+ *
  * @module
  */
 
@@ -67,7 +71,9 @@ type Mutation =
  */
 export class KvSessionStore implements SessionStore {
   readonly #kv: Deno.Kv;
+  /** Chunk counts of the records in the file (all of them once loaded). */
   readonly #chunks = new Map<string, number>();
+  #loaded = false;
   #pending: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -100,12 +106,14 @@ export class KvSessionStore implements SessionStore {
       let list = parts.get(k);
       if (list === undefined) parts.set(k, list = []);
       list[i] = e.value;
+      // chunks without a count (a batch cut short) are deleted with their id
+      this.#chunks.set(k, Math.max(this.#chunks.get(k) ?? 0, i + 1));
     }
     const sessions: StoredSession[] = [];
     const retained: Message[] = [];
     for (const [k, n] of counts) {
       const list = parts.get(k) ?? [];
-      this.#chunks.set(k, Math.max(n, list.length));
+      this.#chunks.set(k, Math.max(n, this.#chunks.get(k) ?? 0));
       if (list.length < n) continue;
       const chunks = list.slice(0, n);
       if (chunks.some((c) => c === undefined)) continue;
@@ -113,6 +121,7 @@ export class KvSessionStore implements SessionStore {
       if (k.startsWith("session\0")) sessions.push(record as StoredSession);
       else retained.push(record as Message);
     }
+    this.#loaded = true;
     return { sessions, retained };
   }
 
@@ -212,6 +221,8 @@ export class KvSessionStore implements SessionStore {
   #delete(kind: Kind, id: string): Mutation[] {
     const key = keyId(id);
     const k = mapKey(kind, key);
+    // a clean session that never outlived its connection was never written
+    if (this.#loaded && !this.#chunks.has(k)) return [];
     const old = this.#chunks.get(k) ?? 1;
     this.#chunks.delete(k);
     const out: Mutation[] = [

@@ -9,8 +9,11 @@
  * `dtls` listeners and every MQTT transport see each other. Requests are
  * identified and authorized from the server's credential store
  * (`src/gateway/auth.ts`; anonymous requests as `mqtt.allow_anonymous`
- * says), and each listener's observers are swept by the server's one
- * sweeper ({@link observerSweepTarget}).
+ * says; connection mode's `/mqtt/connection` tokens as `gateway.coap`
+ * says, `src/gateway/connection_mode.ts`), and each listener's observers
+ * and the connections are swept by the server's one sweeper
+ * ({@link observerSweepTarget}, `coap/connections`); removing a credential
+ * ends the connections that logged in with it.
  *
  * @module
  */
@@ -24,6 +27,7 @@ import type {
 import { BrokerBridge } from "../gateway/broker_bridge.ts";
 import { CoapGateway } from "../gateway/mapping.ts";
 import { GatewayAuth } from "../gateway/auth.ts";
+import { CoapConnections } from "../gateway/connection_mode.ts";
 import type { ListenerConfig } from "../config/mod.ts";
 import type { CoapServer } from "../coap/server.ts";
 import type { SweepTarget } from "../sessions/mod.ts";
@@ -31,6 +35,7 @@ import { credentialService } from "./credential_service.ts";
 import { mqttService } from "./mqtt_listeners.ts";
 import { serveCoapUdp } from "./coap_udp.ts";
 import { sweeperService } from "./sweeper_service.ts";
+import { revocationService } from "./revocation.ts";
 
 const GATEWAY_SERVICE = "coap-gateway";
 
@@ -89,6 +94,17 @@ export function coapGateway(ctx: ServerContext): Promise<GatewayService> {
     const bridge = new BrokerBridge(mqtt, {
       onMessage: (m) => ref.gateway?.deliver(Date.now(), m.topic, m.payload),
     });
+    const connections = new CoapConnections({
+      required: ctx.config.coapGateway.connectionRequired,
+      heartbeatMs: ctx.config.coapGateway.heartbeatMs,
+    });
+    const sweeper = await sweeperService(ctx);
+    const connectionSweep = connections.sweepTarget();
+    sweeper.register(connectionSweep);
+    const unrevoke = (await revocationService(ctx)).register({
+      name: "coap/connections",
+      apply: (change) => connections.revoke(change),
+    });
     const gateway = new CoapGateway({
       publish: (now, m) => {
         const n = mqtt.broker.publish(now, m);
@@ -96,11 +112,16 @@ export function coapGateway(ctx: ServerContext): Promise<GatewayService> {
         return n;
       },
       retained: (topic) => bridge.retained(topic),
-    }, { clock: Date.now, auth });
+    }, { clock: Date.now, auth, connections });
     ref.gateway = gateway;
     return {
       gateway,
-      close: () => Promise.resolve(bridge.close()),
+      close: () => {
+        sweeper.unregister(connectionSweep.name);
+        unrevoke();
+        bridge.close();
+        return Promise.resolve();
+      },
     };
   });
 }

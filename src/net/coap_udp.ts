@@ -16,6 +16,7 @@ import {
   CoapClient,
 } from "../coap/client.ts";
 import type { TransmissionOptions } from "../coap/message_layer.ts";
+import { DatagramReceiver } from "./udp.ts";
 
 function peerKey(addr: Deno.NetAddr): string {
   return addr.hostname.includes(":")
@@ -144,10 +145,11 @@ export function serveCoapUdp(
   );
   ref.pump = p;
   const loop = (async () => {
+    const receiver = new DatagramReceiver(socket);
     try {
       for (;;) {
-        const [bytes, addr] = await socket.receive();
-        core.handleDatagram(Date.now(), bytes, peerKey(addr as Deno.NetAddr));
+        const [bytes, addr] = await receiver.receive();
+        core.handleDatagram(Date.now(), bytes, peerKey(addr));
         p.flush();
       }
     } catch {
@@ -335,10 +337,11 @@ export class CoapUdpClient {
     );
     this.#driver = driver;
     this.#loop = (async () => {
+      const receiver = new DatagramReceiver(socket);
       try {
         for (;;) {
-          const [bytes, addr] = await socket.receive();
-          driver.receive(bytes, peerKey(addr as Deno.NetAddr));
+          const [bytes, addr] = await receiver.receive();
+          driver.receive(bytes, peerKey(addr));
         }
       } catch {
         // closed

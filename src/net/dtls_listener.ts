@@ -236,16 +236,19 @@ export const dtlsListenerFactory: ListenerFactory = async (cfg, ctx) => {
     },
     onData: (peer, data, identity) => {
       const key = coapKeyOf(peer);
-      logger.debug("dtls.data", {
-        peer: `${peer.hostname}:${peer.port}`,
-        bytes: data.length,
-        identity: describeIdentity(identity),
-      });
+      if (logger.enabled("debug")) {
+        logger.debug("dtls.data", {
+          peer: `${peer.hostname}:${peer.port}`,
+          bytes: data.length,
+          identity: describeIdentity(identity),
+        });
+      }
       addresses.set(key, peer);
       coap.handleDatagram(Date.now(), data, key, identity);
       pump.flush();
     },
     onEvent: (event) => {
+      if (event.event.kind === "data") return; // handled in onData
       track(event);
       if (event.event.kind === "closed") {
         const key = coapKeyOf(event.peer);

@@ -7,7 +7,8 @@
  *
  * Keep-alive and session expiry run on a {@link SweeperService} (the
  * server's one sweeper when given, else one of the service's own), as the
- * kinds `mqtt/keep_alive` and `mqtt/session_expiry`.
+ * kinds `mqtt/keep_alive` and `mqtt/session_expiry`; the sweeper's figures
+ * of every kind go to the broker for `$SYS/broker/sessions/...`.
  *
  * Start: open the store, load it, `broker.restore(snapshot)`. Close: end
  * every connection (wills are published), hand the last changes to the
@@ -75,6 +76,7 @@ export class MqttService {
   readonly #sweeper: SweeperService;
   readonly #ownSweeper: boolean;
   readonly #sweepNames: string[];
+  readonly #stopFigures: () => void;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -105,6 +107,9 @@ export class MqttService {
     });
     for (const t of targets) this.#sweeper.register(t);
     this.#sweepNames = targets.map((t) => t.name);
+    this.#stopFigures = this.#sweeper.onFigures((f) =>
+      this.broker.setSweepFigures(f)
+    );
   }
 
   /**
@@ -165,6 +170,7 @@ export class MqttService {
   /** Ends every connection, writes pending state and closes the store. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#stopFigures();
       for (const name of this.#sweepNames) this.#sweeper.unregister(name);
       if (this.#ownSweeper) await this.#sweeper.close();
       this.driver.close();

@@ -5,7 +5,11 @@
  * @module
  */
 
-import { SessionSweeper, type SweepTarget } from "../sessions/mod.ts";
+import {
+  SessionSweeper,
+  type SweepFigures,
+  type SweepTarget,
+} from "../sessions/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { ServerContext } from "../server.ts";
 
@@ -28,6 +32,9 @@ export class SweeperService {
   readonly #sweeper = new SessionSweeper();
   readonly #logger: Logger;
   readonly #clock: () => number;
+  readonly #listeners = new Set<
+    (figures: Map<string, SweepFigures>) => void
+  >();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -49,6 +56,35 @@ export class SweeperService {
   /** Sessions removed so far, by target name. */
   totals(): Record<string, number> {
     return this.#sweeper.totals();
+  }
+
+  /**
+   * Calls `listener` with `SessionSweeper.figures()` now and after each
+   * round of sweeps (how the MQTT broker gets them for `$SYS`).
+   *
+   * @returns Stops the calls.
+   *
+   * @example
+   * ```ts
+   * import { SweeperService } from "./sweeper_service.ts";
+   * import { Logger } from "../log/mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const service = new SweeperService(new Logger({ sink: () => {} }));
+   * service.register({ name: "t", intervalMs: 60_000, sweep: () => 0, size: () => 3 });
+   * let seen: unknown;
+   * const stop = service.onFigures((f) => seen = f.get("t"));
+   * assert.deepEqual(seen, { swept: 0, current: 3 });
+   * stop();
+   * await service.close();
+   * ```
+   */
+  onFigures(
+    listener: (figures: Map<string, SweepFigures>) => void,
+  ): () => void {
+    this.#listeners.add(listener);
+    listener(this.#sweeper.figures());
+    return () => this.#listeners.delete(listener);
   }
 
   /** Removes a session table. */
@@ -79,6 +115,10 @@ export class SweeperService {
           if (r.removed > 0) this.#logger.info("sweep.done", fields);
           else this.#logger.debug("sweep.done", fields);
         }
+      }
+      if (this.#listeners.size > 0) {
+        const figures = this.#sweeper.figures();
+        for (const listener of this.#listeners) listener(figures);
       }
       this.#arm();
     }, Math.max(0, next - this.#clock()));

@@ -386,19 +386,30 @@ export class RebindingTlsListener implements Deno.TlsListener {
     const { hostname, cert, key } = options;
     // Linux may give a port-0 bind with SO_REUSEPORT a port another
     // SO_REUSEPORT socket of the same user holds: take a free port without it.
-    let port = options.port;
-    if (port === 0) {
-      const probe = Deno.listen({ hostname, port: 0 });
-      port = probe.addr.port;
-      probe.close();
+    // Another process may take the probed port before the bind: probe again.
+    for (let attempt = 1;; attempt++) {
+      let port = options.port;
+      if (port === 0) {
+        const probe = Deno.listen({ hostname, port: 0 });
+        port = probe.addr.port;
+        probe.close();
+      }
+      try {
+        this.#current = Deno.listenTls({
+          hostname,
+          port,
+          cert,
+          key,
+          reusePort: true,
+        });
+        break;
+      } catch (err) {
+        if (
+          options.port !== 0 || attempt >= 5 ||
+          !(err instanceof Deno.errors.AddrInUse)
+        ) throw err;
+      }
     }
-    this.#current = Deno.listenTls({
-      hostname,
-      port,
-      cert,
-      key,
-      reusePort: true,
-    });
     this.#hostname = hostname;
     this.#port = this.#current.addr.port;
     this.#graceMs = options.graceMs ?? 1_000;

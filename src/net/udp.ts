@@ -44,6 +44,49 @@ import type {
   PeerIdentity,
 } from "../tls/handshake/types.ts";
 
+/** The largest UDP payload over IPv4. */
+const MAX_DATAGRAM = 65_507;
+
+/**
+ * A receive loop's buffer: `Deno.DatagramConn.receive()` without one
+ * allocates (and zeroes) 64 KiB per datagram.
+ *
+ * @example
+ * ```ts
+ * import { DatagramReceiver } from "./udp.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const a = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+ * const b = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+ * const rx = new DatagramReceiver(b);
+ * await a.send(new Uint8Array([1, 2]), b.addr);
+ * const [data, from] = await rx.receive();
+ * assert.deepEqual(data, new Uint8Array([1, 2]));
+ * assert.equal(from.port, (a.addr as Deno.NetAddr).port);
+ * a.close();
+ * b.close();
+ * ```
+ */
+export class DatagramReceiver {
+  readonly #socket: Deno.DatagramConn;
+  readonly #buffer = new Uint8Array(MAX_DATAGRAM);
+
+  /** @param socket A UDP socket that only this receiver reads. */
+  constructor(socket: Deno.DatagramConn) {
+    this.#socket = socket;
+  }
+
+  /**
+   * The next datagram (a copy the caller may keep) and its sender.
+   *
+   * @returns The payload and the sender's address.
+   */
+  async receive(): Promise<[Uint8Array, Deno.NetAddr]> {
+    const [view, from] = await this.#socket.receive(this.#buffer);
+    return [view.slice(), from as Deno.NetAddr];
+  }
+}
+
 /**
  * Options of {@link listenDtls}.
  *
@@ -111,26 +154,13 @@ export function listenDtls(options: DtlsListenOptions): DtlsServer {
   });
   const endpoint = new DtlsServerEndpoint(options.endpoint);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** The deadline `timer` is set for. */
+  let armedAt = Infinity;
   let closed = false;
   const sweep = endpoint.sweepTarget();
   let nextSweep = Date.now() + sweep.intervalMs;
 
-  function flush(): void {
-    for (let t; (t = endpoint.pollTransmit()) !== undefined;) {
-      const to: Deno.NetAddr = {
-        transport: "udp",
-        hostname: t.to.hostname,
-        port: t.to.port,
-      };
-      socket.send(t.bytes, to).catch(() => {});
-    }
-    for (let e; (e = endpoint.pollEvent()) !== undefined;) {
-      options.onEvent?.(e);
-      if (e.event.kind === "data") {
-        options.onData?.(e.peer, e.event.data, e.event.identity);
-      }
-    }
-    // event handlers may have queued replies
+  function transmit(): void {
     for (let t; (t = endpoint.pollTransmit()) !== undefined;) {
       socket.send(t.bytes, {
         transport: "udp",
@@ -138,15 +168,37 @@ export function listenDtls(options: DtlsListenOptions): DtlsServer {
         port: t.to.port,
       }).catch(() => {});
     }
-    arm();
   }
 
-  function arm(): void {
-    if (closed) return;
+  /**
+   * Sends and dispatches what the endpoint queued. Only `peer`'s
+   * association can have moved its deadline: an earlier one re-arms the
+   * timer, a later one lets it fire early and re-arm from every association.
+   */
+  function flush(peer?: PeerAddress): void {
+    transmit();
+    for (let e; (e = endpoint.pollEvent()) !== undefined;) {
+      options.onEvent?.(e);
+      if (e.event.kind === "data") {
+        options.onData?.(e.peer, e.event.data, e.event.identity);
+      }
+    }
+    // event handlers may have queued replies
+    transmit();
+    if (peer === undefined) {
+      armAt(Math.min(endpoint.nextTimeout() ?? Infinity, nextSweep), true);
+    } else {
+      armAt(endpoint.association(peer)?.nextTimeout() ?? Infinity, false);
+    }
+  }
+
+  function armAt(next: number, rearm: boolean): void {
+    if (closed || (!rearm && next >= armedAt)) return;
     if (timer !== undefined) clearTimeout(timer);
-    const next = Math.min(endpoint.nextTimeout() ?? Infinity, nextSweep);
+    armedAt = next;
     timer = setTimeout(() => {
       timer = undefined;
+      armedAt = Infinity;
       const now = Date.now();
       if (now >= nextSweep) {
         sweep.sweep(now);
@@ -158,32 +210,30 @@ export function listenDtls(options: DtlsListenOptions): DtlsServer {
   }
 
   const loop = (async () => {
+    const receiver = new DatagramReceiver(socket);
     try {
       for (;;) {
-        const [data, from] = await socket.receive();
-        const addr = from as Deno.NetAddr;
-        endpoint.handleInput(Date.now(), data, {
-          hostname: addr.hostname,
-          port: addr.port,
-        }).then(flush);
+        const [data, addr] = await receiver.receive();
+        const peer = { hostname: addr.hostname, port: addr.port };
+        endpoint.handleInput(Date.now(), data, peer).then(() => flush(peer));
       }
     } catch {
       // socket closed
     }
   })();
-  arm();
+  flush();
 
   return {
     addr: socket.addr as Deno.NetAddr,
     endpoint,
     send(peer, data) {
       endpoint.send(peer, data);
-      flush();
+      flush(peer);
     },
     closePeer(peer) {
       if (closed) return;
       endpoint.close(peer);
-      flush();
+      flush(peer);
     },
     async close() {
       if (closed) return;
@@ -340,9 +390,10 @@ export async function connectDtls(
   }
 
   const receive = async (own: Deno.DatagramConn) => {
+    const receiver = new DatagramReceiver(own);
     try {
       for (;;) {
-        const [data] = await own.receive();
+        const [data] = await receiver.receive();
         await assoc.handleInput(Date.now(), data);
         flush();
       }

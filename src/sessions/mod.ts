@@ -8,6 +8,7 @@ export { DeadlineIndex } from "./deadline_index.ts";
 export { IdleIndex } from "./idle_index.ts";
 export {
   SessionSweeper,
+  type SweepFigures,
   type SweepReport,
   type SweepTarget,
 } from "./sweeper.ts";

@@ -23,6 +23,16 @@ export interface SweepTarget {
   readonly intervalMs: number;
   /** Ends what is idle at `now`; returns how many sessions were removed. */
   sweep(now: number): number;
+  /** Sessions the table holds now, when it can tell. */
+  size?(): number;
+}
+
+/** What the sweeper knows of one target, for `$SYS` and metrics. */
+export interface SweepFigures {
+  /** Sessions removed by every sweep of this target so far. */
+  readonly swept: number;
+  /** Sessions the table holds now (targets with a `size` only). */
+  readonly current?: number;
 }
 
 /** What one sweep of one target did. */
@@ -116,6 +126,39 @@ export class SessionSweeper {
   totals(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, e] of this.#entries) out[name] = e.removedTotal;
+    return out;
+  }
+
+  /**
+   * Sweep totals and current sizes, by target name (registered targets
+   * only); sizes are read now.
+   *
+   * @example
+   * ```ts
+   * import { SessionSweeper } from "./sweeper.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const sweeper = new SessionSweeper();
+   * sweeper.register({ name: "dtls/default", intervalMs: 1000, sweep: () => 1, size: () => 4 }, 0);
+   * sweeper.register({ name: "coap/default", intervalMs: 1000, sweep: () => 0 }, 0);
+   * sweeper.handleTimeout(1000);
+   * assert.deepEqual([...sweeper.figures()], [
+   *   ["dtls/default", { swept: 1, current: 4 }],
+   *   ["coap/default", { swept: 0 }],
+   * ]);
+   * ```
+   */
+  figures(): Map<string, SweepFigures> {
+    const out = new Map<string, SweepFigures>();
+    for (const [name, e] of this.#entries) {
+      const current = e.target.size?.();
+      out.set(
+        name,
+        current === undefined
+          ? { swept: e.removedTotal }
+          : { swept: e.removedTotal, current },
+      );
+    }
     return out;
   }
 

@@ -310,6 +310,9 @@ export interface RecordProtection {
  *
  * @param epoch 0..65535.
  * @param sequenceNumber 0..2^48-1.
+ * @param out Where to write it (8 bytes; default a new array): a record
+ *   path reuses one, since sealing and opening copy what they keep.
+ * @returns `out`.
  * @throws {RangeError} if either is out of range.
  *
  * @example
@@ -318,11 +321,14 @@ export interface RecordProtection {
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(dtlsSequence(1, 0x0102), new Uint8Array([0, 1, 0, 0, 0, 0, 1, 2]));
+ * const scratch = new Uint8Array(8);
+ * assert.equal(dtlsSequence(2, 3, scratch), scratch);
  * ```
  */
 export function dtlsSequence(
   epoch: number,
   sequenceNumber: number,
+  out: Uint8Array = new Uint8Array(8),
 ): Uint8Array {
   if (!Number.isInteger(epoch) || epoch < 0 || epoch > 0xffff) {
     throw new RangeError(`Cannot encode epoch ${epoch}: not a 16-bit value`);
@@ -335,7 +341,6 @@ export function dtlsSequence(
       `Cannot encode sequence number ${sequenceNumber}: not a 48-bit value`,
     );
   }
-  const out = new Uint8Array(8);
   out[0] = epoch >>> 8;
   out[1] = epoch & 0xff;
   writeUint48(out, 2, sequenceNumber);
@@ -375,11 +380,14 @@ export function tlsSequence(n: number): Uint8Array {
 }
 
 function writeUint48(out: Uint8Array, offset: number, value: number): void {
-  let v = value;
-  for (let i = 5; i >= 0; i--) {
-    out[offset + i] = v % 256;
-    v = Math.floor(v / 256);
-  }
+  const high = Math.floor(value / 2 ** 32);
+  const low = value >>> 0;
+  out[offset] = high >>> 8;
+  out[offset + 1] = high & 0xff;
+  out[offset + 2] = low >>> 24;
+  out[offset + 3] = (low >>> 16) & 0xff;
+  out[offset + 4] = (low >>> 8) & 0xff;
+  out[offset + 5] = low & 0xff;
 }
 
 /**
@@ -399,11 +407,17 @@ function writeUint48(out: Uint8Array, offset: number, value: number): void {
  * ```
  */
 export interface AuthHeader {
-  /** A fresh header with `length` in its last two bytes. */
+  /**
+   * The header with `length` in its last two bytes, valid until the next
+   * `build` of any header: schemes consume it at once.
+   */
   build(length: number): Uint8Array;
   /** Header length in bytes. */
   readonly size: number;
 }
+
+/** {@link plainAuthHeader}'s bytes: every seal and open runs to completion. */
+const PLAIN_HEADER = new Uint8Array(13);
 
 function plainAuthHeader(
   seq: Uint8Array,
@@ -414,7 +428,7 @@ function plainAuthHeader(
     size: 13,
     build(length) {
       // RFC 5246 §6.2.3.3: seq_num + type + version + length
-      const h = new Uint8Array(13);
+      const h = PLAIN_HEADER;
       h.set(seq, 0);
       h[8] = type;
       h[9] = version >>> 8;
@@ -487,6 +501,9 @@ export interface RecordScheme {
   ): Uint8Array | undefined;
 }
 
+/** {@link AeadScheme}'s nonce: the AEADs read it before they return. */
+const NONCE = new Uint8Array(12);
+
 class AeadScheme implements RecordScheme {
   readonly overhead: number;
   readonly #aead: Aead;
@@ -502,7 +519,7 @@ class AeadScheme implements RecordScheme {
 
   #nonce(explicit: Uint8Array): Uint8Array {
     // RFC 5288 §3 / RFC 6655 §3: salt(4) || nonce_explicit(8)
-    const nonce = new Uint8Array(12);
+    const nonce = NONCE;
     const salt = this.#salt;
     nonce[0] = salt >>> 24;
     nonce[1] = salt >>> 16;

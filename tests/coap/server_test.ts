@@ -44,6 +44,9 @@ function router(): Router {
     }), { rt: "temperature-c" });
 }
 
+/** Distinct message IDs: a repeated one would be answered from the dedup cache. */
+let lastMessageId = 0;
+
 function ask(
   server: CoapServer,
   options: CoapOption[],
@@ -54,7 +57,7 @@ function ask(
     encodeMessage({
       type: 0,
       code: 1,
-      messageId: 1 + Math.floor(Math.random() * 60000),
+      messageId: (lastMessageId++ % 65535) + 1,
       token: new Uint8Array([5]),
       options,
       payload: new Uint8Array(),

@@ -1,6 +1,7 @@
 /**
  * Seeded fuzzing of the gateway: a CoAP server with the `/ps` and
- * `/api/v1` resources and the store's authorization, fed mutated gateway
+ * `/api/v1` resources, connection mode's `/mqtt/connection` and
+ * `clientid`/`token` queries, and the store's authorization, fed mutated gateway
  * requests from random endpoints and identities while MQTT messages arrive;
  * and the CLI's URI parser and the RPC notification builder fed random
  * text.
@@ -19,6 +20,9 @@ import {
 } from "../../src/coap/options.ts";
 import { CoapGateway } from "../../src/gateway/mapping.ts";
 import { GatewayAuth } from "../../src/gateway/auth.ts";
+import { CoapConnections } from "../../src/gateway/connection_mode.ts";
+import { parseQuery } from "../../src/gateway/query.ts";
+import { CoapError } from "../../src/coap/errors.ts";
 import { rpcNotification } from "../../src/gateway/device_api.ts";
 import { MemoryStore } from "../../src/auth/mod.ts";
 import { parseCoapUri } from "../../cli/coap.ts";
@@ -32,12 +36,16 @@ Deno.test("fuzz: gateway server fed mutated requests stays bounded and never fai
     { permission: "allow", action: "all", topic: "devices/P/#" },
     { permission: "allow", action: "subscribe", topic: "s/#" },
   ]);
+  await store.addUser("U", "pw");
+  const connections = new CoapConnections();
+  const live = connections.open(0, { subject: "D", anonymous: false }, "c1");
   const gateway = new CoapGateway({
     publish: () => 1,
     retained: () => undefined,
   }, {
     clock: () => 0,
     auth: new GatewayAuth(store, { allowAnonymous: true }),
+    connections,
   });
   const server = new CoapServer(gateway.routes(new Router()), {
     observe: { maxObservers: 100 },
@@ -58,20 +66,28 @@ Deno.test("fuzz: gateway server fed mutated requests stays bounded and never fai
     "/api/v1/telemetry",
     "/api/v1/rpc",
     "/api/v1/rpc/9",
+    `/ps/s/a?clientid=c1&token=${live}`,
+    `/ps/s/#?clientid=c1&token=${live}&qos=1`,
+    "/ps/s/a?clientid=c1&token=00",
+    "/mqtt/connection?clientid=c2&username=U&password=pw",
+    "/mqtt/connection?clientid=c3",
+    `/mqtt/connection?clientid=c1&token=${live}`,
   ];
-  const corpus = paths.flatMap((p, i) =>
-    [1, 2, 3].map((code) =>
-      encodeMessage({
+  const corpus = paths.flatMap((uri, i) =>
+    [1, 2, 3, 4].map((code) => {
+      const [p, q] = uri.split("?") as [string, string | undefined];
+      const path = pathOptions(p, q === undefined ? [] : q.split("&"));
+      return encodeMessage({
         type: 0,
         code,
-        messageId: i * 3 + code,
+        messageId: i * 4 + code,
         token: new Uint8Array([i, code]),
         options: code === 1
-          ? [...pathOptions(p), uintOption(OptionNumber.OBSERVE, 0)]
-          : pathOptions(p),
+          ? [...path, uintOption(OptionNumber.OBSERVE, 0)]
+          : path,
         payload: new TextEncoder().encode('{"a":1}'),
-      })
-    )
+      });
+    })
   );
   const identities = [
     undefined,
@@ -111,6 +127,30 @@ Deno.test("fuzz: gateway server fed mutated requests stays bounded and never fai
   assert.ok(server.observerCount <= 100);
   assert.ok(gateway.subscriptionCount <= 50 * paths.length);
   await store.close();
+});
+
+Deno.test("fuzz: connection-mode queries give a requester, nothing, or a CoapError 4.01 only", () => {
+  const connections = new CoapConnections({ heartbeatMs: 1000 });
+  const token = connections.open(0, { subject: "U", anonymous: false }, "c1");
+  const seeds = [
+    `clientid=c1&token=${token}`,
+    "clientid=c1&username=U&password=pw=x",
+    `token=${token}&clientid=`,
+    "qos=1&retain=true",
+  ].map((t) => new TextEncoder().encode(t));
+  const rng = new SeededRandom(99);
+  let hits = 0;
+  for (let i = 0; i < 5000; i++) {
+    const text = new TextDecoder().decode(mutate(rng.pick(seeds), rng));
+    const query = parseQuery(text.split("&"));
+    try {
+      if (connections.identify(i % 1000, query) !== undefined) hits++;
+    } catch (e) {
+      assert.ok(e instanceof CoapError && e.code === 0x81, String(e));
+    }
+  }
+  assert.ok(hits > 0);
+  assert.equal(connections.size, 1);
 });
 
 Deno.test("fuzz: parseCoapUri throws TypeError only; rpcNotification always gives JSON with the id", () => {

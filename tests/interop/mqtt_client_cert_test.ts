@@ -13,7 +13,7 @@
  */
 import assert from "node:assert/strict";
 import mqtt from "mqtt";
-import { KvStore } from "../../src/auth/mod.ts";
+import type { CredentialStore } from "../../src/auth/mod.ts";
 import { generateEcKeyPair } from "../../src/crypto/mod.ts";
 import {
   encodePem,
@@ -21,17 +21,19 @@ import {
   parseCertificate,
   privateKeyToPem,
 } from "../../src/pki/mod.ts";
-import { loadConfig } from "../../src/config/mod.ts";
-import { Logger } from "../../src/log/mod.ts";
-import { type Server, startServer } from "../../src/server.ts";
 import { pkiFixtures } from "../support/pki_fixtures.ts";
-import { delay, findPeer, run, spawn } from "../net/_support.ts";
+import {
+  delay,
+  findPeer,
+  run,
+  spawn,
+  startTestServer,
+} from "../net/_support.ts";
 
 const PUB = findPeer("mosquitto_pub");
 const SUB = findPeer("mosquitto_sub");
 
 interface Harness {
-  readonly server: Server;
   readonly port: number;
   readonly lines: string[];
   readonly files: Record<string, { cert: string; key: string }>;
@@ -50,79 +52,77 @@ type Client =
 async function start(
   ssl: Record<string, unknown> = {},
   mqttOptions: Record<string, unknown> = {},
-  seedStore?: (store: KvStore) => Promise<void>,
+  seedStore?: (store: CredentialStore) => Promise<void>,
 ): Promise<Harness> {
   const f = await pkiFixtures();
-  const dir = await Deno.makeTempDir({ prefix: "postern-mtls-" });
+  const ts = await startTestServer(["ssl"], {
+    config: { mqtt: { allow_anonymous: false, ...mqttOptions } },
+    tls: {
+      certfile: f.serverChainPath,
+      keyfile: f.certs.server.keyPath,
+      cacertfile: f.certs.root.certPath,
+      verify: "verify_peer",
+      fail_if_no_peer_cert: true,
+      enable_crl_check: true,
+      crlfile: f.interCrl.path,
+      ...ssl,
+    },
+    seed: async (store) => {
+      await store.setAcl("device-1", [
+        { permission: "allow", action: "publish", topic: "telemetry/%u" },
+        { permission: "deny", action: "all", topic: "#" },
+      ]);
+      await seedStore?.(store);
+    },
+  });
   const files = {} as Record<string, { cert: string; key: string }>;
   for (const name of ["device1", "device2", "device3", "expired"] as const) {
-    const cert = `${dir}/${name}-chain.pem`;
+    const cert = `${ts.dataDir}/${name}-chain.pem`;
     await Deno.writeTextFile(cert, f.certs[name].pem + f.certs.inter.pem);
     files[name] = { cert, key: f.certs[name].keyPath };
   }
   for (const name of ["impostorLeaf", "leafRsa"] as const) {
     files[name] = { cert: f.certs[name].certPath, key: f.certs[name].keyPath };
   }
-  const seed = await KvStore.openDataDir(dir, { watch: false });
-  try {
-    await seed.setAcl("device-1", [
-      { permission: "allow", action: "publish", topic: "telemetry/%u" },
-      { permission: "deny", action: "all", topic: "#" },
-    ]);
-    await seedStore?.(seed);
-  } finally {
-    await seed.close();
-  }
-  const { config, errors } = loadConfig({
-    env: {},
-    fileText: JSON.stringify({
-      data_dir: dir,
-      mqtt: { allow_anonymous: false, ...mqttOptions },
-      listeners: {
-        tcp: { default: { enable: false } },
-        coap: { default: { enable: false } },
-        ssl: {
-          default: {
-            bind: "127.0.0.1:0",
-            ssl_options: {
-              certfile: f.serverChainPath,
-              keyfile: f.certs.server.keyPath,
-              cacertfile: f.certs.root.certPath,
-              verify: "verify_peer",
-              fail_if_no_peer_cert: true,
-              enable_crl_check: true,
-              crlfile: f.interCrl.path,
-              ...ssl,
-            },
-          },
-        },
-      },
-    }),
-  });
-  assert.deepEqual(errors, []);
-  const lines: string[] = [];
-  const server = await startServer(config, {
-    logger: new Logger({
-      format: "json",
-      level: "debug",
-      sink: (l) => {
-        if (lines.length < 10_000) lines.push(l);
-      },
-    }),
-  });
-  const ssl0 = server.listeners.find((l) => l.family === "ssl");
-  assert.ok(ssl0);
   return {
-    server,
-    port: ssl0.address.port,
-    lines,
+    port: ts.port("ssl"),
+    lines: ts.lines,
     files,
     ca: f.certs.root.certPath,
     async close() {
-      await server.close();
-      await Deno.remove(dir, { recursive: true });
+      await ts.close();
+      await Deno.remove(ts.dataDir, { recursive: true });
     },
   };
+}
+
+/**
+ * Runs `publish` while a `mosquitto_sub` as `device2` waits for one
+ * message on `telemetry/#`; returns what it printed.
+ */
+async function receiveOne(
+  h: Harness,
+  version: string,
+  publish: () => Promise<void>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const sub = spawn(SUB!, [
+    ...mosquittoArgs(h, "device2", version),
+    "-t",
+    "telemetry/#",
+    "-v",
+    "-C",
+    "1",
+    "-W",
+    "10",
+  ]);
+  try {
+    await delay(800);
+    await publish();
+    return await sub.result;
+  } finally {
+    sub.kill();
+    await sub.result.catch(() => {});
+  }
 }
 
 function mosquittoArgs(h: Harness, who: Client | undefined, v: string) {
@@ -186,18 +186,7 @@ for (const version of ["mqttv311", "mqttv5"] as const) {
     async fn() {
       const h = await start();
       try {
-        const sub = spawn(SUB!, [
-          ...mosquittoArgs(h, "device2", version),
-          "-t",
-          "telemetry/#",
-          "-v",
-          "-C",
-          "1",
-          "-W",
-          "10",
-        ]);
-        try {
-          await delay(800);
+        const out = await receiveOne(h, version, async () => {
           const denied = await run(PUB!, [
             ...mosquittoArgs(h, "device1", version),
             "-t",
@@ -214,13 +203,9 @@ for (const version of ["mqttv311", "mqttv5"] as const) {
             "21.5",
           ]);
           assert.equal(ok.code, 0, ok.stderr);
-          const out = await sub.result;
-          assert.equal(out.code, 0, out.stderr);
-          assert.equal(out.stdout.trim(), "telemetry/device-1 21.5");
-        } finally {
-          sub.kill();
-          await sub.result.catch(() => {});
-        }
+        });
+        assert.equal(out.code, 0, out.stderr);
+        assert.equal(out.stdout.trim(), "telemetry/device-1 21.5");
         assert.deepEqual(refusals(h), []);
       } finally {
         await h.close();
@@ -338,18 +323,7 @@ Deno.test({
     });
     try {
       h.files.pinned = { cert, key: keyFile };
-      const sub = spawn(SUB!, [
-        ...mosquittoArgs(h, "device2", "mqttv5"),
-        "-t",
-        "telemetry/#",
-        "-v",
-        "-C",
-        "1",
-        "-W",
-        "10",
-      ]);
-      try {
-        await delay(800);
+      const out = await receiveOne(h, "mqttv5", async () => {
         const pub = await run(PUB!, [
           ...mosquittoArgs(h, "pinned" as Client, "mqttv5"),
           "-t",
@@ -358,12 +332,8 @@ Deno.test({
           "pinned",
         ]);
         assert.equal(pub.code, 0, pub.stderr);
-        const out = await sub.result;
-        assert.equal(out.stdout.trim(), "telemetry/sensor-42 pinned");
-      } finally {
-        sub.kill();
-        await sub.result.catch(() => {});
-      }
+      });
+      assert.equal(out.stdout.trim(), "telemetry/sensor-42 pinned");
     } finally {
       await h.close();
     }

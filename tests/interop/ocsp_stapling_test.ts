@@ -10,9 +10,12 @@
  * missing openssl fails the tests.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../src/config/mod.ts";
-import { Logger } from "../../src/log/mod.ts";
-import { startServer } from "../../src/server.ts";
+import { startTestServer, type TestServer } from "../net/_support.ts";
+import {
+  type OpensslProtocol,
+  sClientSession,
+  startSServer,
+} from "../support/openssl_peers.ts";
 import { connectDtls } from "../../src/net/udp.ts";
 import {
   certIdFor,
@@ -30,80 +33,56 @@ import {
 
 const available = await opensslAvailable();
 
-/** Runs one s_client handshake and returns stdout + stderr. */
-async function sClient(args: string[]): Promise<string> {
-  const child = new Deno.Command("openssl", {
-    args: ["s_client", ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const kill = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* exited */ }
-  }, 10_000);
-  const writer = child.stdin.getWriter();
-  await new Promise((r) => setTimeout(r, 300));
-  await writer.close();
-  const out = await child.output();
-  clearTimeout(kill);
-  return new TextDecoder().decode(out.stdout) +
-    new TextDecoder().decode(out.stderr);
-}
-
-interface Running {
-  readonly port: number;
-  readonly lines: string[];
-  close(): Promise<void>;
+/** One s_client handshake that sends nothing; returns stdout + stderr. */
+function sClient(protocol: OpensslProtocol, args: string[]): Promise<string> {
+  return sClientSession(protocol, args, { line: "", settleMs: 300 });
 }
 
 async function serve(
   family: "dtls" | "ssl",
   responderUrl: string,
-): Promise<Running> {
+): Promise<TestServer> {
   const fx = await ocspFixtures();
-  const dir = await Deno.makeTempDir({ prefix: "postern-ocsp-serve-" });
-  const { config, errors } = loadConfig({
-    env: {},
-    fileText: JSON.stringify({
-      data_dir: `${dir}/data`,
-      listeners: {
-        tcp: { default: { enable: false } },
-        coap: { default: { enable: false } },
-        [family]: {
-          default: {
-            bind: "127.0.0.1:0",
-            [family === "dtls" ? "dtls_options" : "ssl_options"]: {
-              certfile: fx.certs.server.certPath,
-              keyfile: fx.certs.server.keyPath,
-              ocsp: {
-                enable_ocsp_stapling: true,
-                responder_url: responderUrl,
-                issuer_pem: fx.certs.ca.certPath,
-                refresh_interval: "5m",
-                refresh_http_timeout: "1s",
-              },
-            },
-          },
-        },
-      },
-    }),
-  });
-  assert.deepEqual(errors, []);
-  const lines: string[] = [];
-  const logger = new Logger({ format: "json", sink: (l) => lines.push(l) });
-  const server = await startServer(config, { logger });
-  const port = server.listeners.find((l) => l.family === family)!.address
-    .port;
-  return {
-    port,
-    lines,
-    async close() {
-      await server.close();
-      await Deno.remove(dir, { recursive: true });
+  const options = {
+    certfile: fx.certs.server.certPath,
+    keyfile: fx.certs.server.keyPath,
+    ocsp: {
+      enable_ocsp_stapling: true,
+      responder_url: responderUrl,
+      issuer_pem: fx.certs.ca.certPath,
+      refresh_interval: "5m",
+      refresh_http_timeout: "1s",
     },
   };
+  const ts = await startTestServer(
+    [family],
+    family === "dtls" ? { dtls: options } : { tls: options },
+  );
+  return {
+    ...ts,
+    async close() {
+      await ts.close();
+      await Deno.remove(ts.dataDir, { recursive: true });
+    },
+  };
+}
+
+/**
+ * s_client with `-status` gets a successful, good staple that verifies;
+ * without it, none. Returns the stapled run's output.
+ */
+async function assertStapled(
+  protocol: OpensslProtocol,
+  common: string[],
+): Promise<string> {
+  const stapled = await sClient(protocol, [...common, "-status"]);
+  assert.match(stapled, /OCSP Response Status: successful \(0x0\)/);
+  assert.match(stapled, /Cert Status: good/);
+  assert.match(stapled, /Verify return code: 0 \(ok\)/);
+  const plain = await sClient(protocol, common);
+  assert.doesNotMatch(plain, /OCSP Response Status/);
+  assert.match(plain, /Verify return code: 0 \(ok\)/);
+  return stapled;
 }
 
 async function waitForLog(lines: string[], event: string): Promise<void> {
@@ -124,24 +103,16 @@ Deno.test({
     const server = await serve("dtls", responder.url);
     try {
       await waitForLog(server.lines, "ocsp.refreshed");
-      const common = [
-        "-dtls1_2",
+      const stapled = await assertStapled("-dtls1_2", [
         "-connect",
-        `127.0.0.1:${server.port}`,
+        `127.0.0.1:${server.port("dtls")}`,
         "-CAfile",
         fx.certs.ca.certPath,
         "-verify_return_error",
         "-cipher",
         "ECDHE-ECDSA-AES128-GCM-SHA256",
-      ];
-      const stapled = await sClient([...common, "-status"]);
-      assert.match(stapled, /OCSP Response Status: successful \(0x0\)/);
-      assert.match(stapled, /Cert Status: good/);
+      ]);
       assert.match(stapled, /Responder Id: .*CN ?= ?Postern OCSP Responder/);
-      assert.match(stapled, /Verify return code: 0 \(ok\)/);
-      const plain = await sClient(common);
-      assert.doesNotMatch(plain, /OCSP Response Status/);
-      assert.match(plain, /Verify return code: 0 \(ok\)/);
       const refreshed = server.lines.map((l) => JSON.parse(l)).find((e) =>
         e.event === "ocsp.refreshed"
       );
@@ -178,10 +149,9 @@ Deno.test({
         const server = await serve("dtls", url);
         try {
           const started = Date.now();
-          const out = await sClient([
-            "-dtls1_2",
+          const out = await sClient("-dtls1_2", [
             "-connect",
-            `127.0.0.1:${server.port}`,
+            `127.0.0.1:${server.port("dtls")}`,
             "-CAfile",
             fx.certs.ca.certPath,
             "-verify_return_error",
@@ -222,21 +192,13 @@ Deno.test({
         e.event === "tls.path"
       );
       assert.equal(path?.engine, "postern");
-      const common = [
-        "-tls1_2",
+      await assertStapled("-tls1_2", [
         "-connect",
-        `127.0.0.1:${server.port}`,
+        `127.0.0.1:${server.port("ssl")}`,
         "-CAfile",
         fx.certs.ca.certPath,
         "-verify_return_error",
-      ];
-      const stapled = await sClient([...common, "-status"]);
-      assert.match(stapled, /OCSP Response Status: successful \(0x0\)/);
-      assert.match(stapled, /Cert Status: good/);
-      assert.match(stapled, /Verify return code: 0 \(ok\)/);
-      const plain = await sClient(common);
-      assert.doesNotMatch(plain, /OCSP Response Status/);
-      assert.match(plain, /Verify return code: 0 \(ok\)/);
+      ]);
     } finally {
       await server.close();
       await responder.close();
@@ -259,32 +221,16 @@ Deno.test({
     );
     const statusFile = `${fx.dir}/staple-${crypto.randomUUID()}.der`;
     await Deno.writeFile(statusFile, der);
-    const child = new Deno.Command("openssl", {
-      args: [
-        "s_server",
-        "-dtls1_2",
-        "-accept",
-        "127.0.0.1:0",
-        "-cert",
-        fx.certs.server.certPath,
-        "-key",
-        fx.certs.server.keyPath,
-        "-status_file",
-        statusFile,
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stdout.getReader();
-    let out = "";
+    const server = await startSServer("-dtls1_2", [
+      "-cert",
+      fx.certs.server.certPath,
+      "-key",
+      fx.certs.server.keyPath,
+      "-status_file",
+      statusFile,
+    ]);
     try {
-      while (!/ACCEPT \S+:\d+/.test(out)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`s_server did not start: ${out}`);
-        out += new TextDecoder().decode(value);
-      }
-      const port = Number(/ACCEPT \S+:(\d+)/.exec(out)![1]);
+      const port = server.port;
       for (const requestOcspStaple of [true, false]) {
         const conn = await connectDtls({
           hostname: "127.0.0.1",
@@ -305,12 +251,7 @@ Deno.test({
         assert.deepEqual(verified.status, { kind: "good" });
       }
     } finally {
-      child.kill("SIGKILL");
-      reader.releaseLock();
-      await child.stdout.cancel().catch(() => {});
-      await child.stderr.cancel().catch(() => {});
-      await child.stdin.close().catch(() => {});
-      await child.status;
+      await server.stop();
     }
   },
 });

@@ -14,140 +14,104 @@
  * With `CI=true` a missing openssl fails the tests.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../src/config/mod.ts";
-import { startServer } from "../../src/server.ts";
-import { Logger } from "../../src/log/mod.ts";
 import { KvStore } from "../../src/auth/mod.ts";
-import { delay, findPeer, waitFor } from "../net/_support.ts";
-import { CONNECT } from "../support/mqtt_tls.ts";
+import { findPeer, startTestServer, waitFor } from "../net/_support.ts";
+import { sClientMqtt as sClient } from "../support/mqtt_tls.ts";
 import { pkiFixtures } from "../support/pki_fixtures.ts";
 
 const OPENSSL = findPeer("openssl");
 const PSK_HEX = "8c7011223344556677889900aabbccdd";
 const PSK_SUITE = "PSK-AES128-GCM-SHA256";
-const CONNACK = new Uint8Array([0x20, 0x02, 0x00, 0x00]);
-const DISCONNECT = new Uint8Array([0xe0, 0]);
-
 function hexBytes(hex: string): Uint8Array {
   return new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16)));
 }
 
-function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) {
-      if (haystack[i + j] !== needle[j]) continue outer;
-    }
-    return true;
-  }
-  return false;
+/** `s_client` arguments of a TLS-PSK connection as `identity`. */
+function pskArgs(port: number, identity: string): string[] {
+  return [
+    "-connect",
+    `127.0.0.1:${port}`,
+    "-cipher",
+    PSK_SUITE,
+    "-psk",
+    PSK_HEX,
+    "-psk_identity",
+    identity,
+  ];
 }
 
-/**
- * One `s_client -tls1_2` run that sends an MQTT CONNECT then DISCONNECT
- * through the tunnel; returns its output and whether a CONNACK came back.
- */
-async function sClient(args: string[]) {
-  const child = new Deno.Command(OPENSSL!, {
-    args: ["s_client", "-tls1_2", "-ign_eof", ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill();
-    } catch {
-      // exited
-    }
-  }, 10_000);
-  const w = child.stdin.getWriter();
-  await delay(300);
-  await w.write(CONNECT).catch(() => {});
-  await delay(200);
-  await w.write(DISCONNECT).catch(() => {});
-  await w.close().catch(() => {});
-  const out = await child.output();
-  clearTimeout(timer);
-  const text = new TextDecoder().decode(out.stdout) +
-    new TextDecoder().decode(out.stderr);
-  return { text, connack: contains(out.stdout, CONNACK) };
+/** `s_client` arguments of a two-way connection as `device1`. */
+async function certArgs(port: number, dir: string): Promise<string[]> {
+  const c = (await pkiFixtures()).certs;
+  const chain = `${dir}/inter.pem`;
+  await Deno.writeTextFile(chain, c.inter.pem);
+  return [
+    "-connect",
+    `127.0.0.1:${port}`,
+    "-servername",
+    "localhost",
+    "-CAfile",
+    c.root.certPath,
+    "-cert",
+    c.device1.certPath,
+    "-key",
+    c.device1.keyPath,
+    "-cert_chain",
+    chain,
+  ];
 }
 
 async function startEngineServer() {
   const fx = await pkiFixtures();
   const c = fx.certs;
-  const dir = await Deno.makeTempDir({ prefix: "postern-tls-resume-" });
-  const seed = await KvStore.openDataDir(`${dir}/data`, { watch: false });
-  for (const id of ["device-1", "device-2"]) {
-    await seed.addPsk(id, hexBytes(PSK_HEX));
-  }
-  await seed.close();
   const base = { certfile: fx.serverChainPath, keyfile: c.server.keyPath };
-  const { config, errors } = loadConfig({
-    env: {},
-    fileText: JSON.stringify({
-      data_dir: `${dir}/data`,
-      psk_authentication: { enable: true },
-      listeners: {
-        tcp: { default: { enable: false } },
-        coap: { default: { enable: false } },
-        ssl: {
-          default: {
-            bind: "127.0.0.1:0",
-            ssl_options: {
-              ...base,
-              ciphers: [PSK_SUITE, "ECDHE-ECDSA-AES128-GCM-SHA256"],
-            },
+  const ts = await startTestServer([], {
+    config: { psk_authentication: { enable: true } },
+    seed: async (store) => {
+      for (const id of ["device-1", "device-2"]) {
+        await store.addPsk(id, hexBytes(PSK_HEX));
+      }
+    },
+    named: {
+      ssl: {
+        default: {
+          bind: "127.0.0.1:0",
+          ssl_options: {
+            ...base,
+            ciphers: [PSK_SUITE, "ECDHE-ECDSA-AES128-GCM-SHA256"],
           },
-          mtls: {
-            bind: "127.0.0.1:0",
-            ssl_options: {
-              ...base,
-              tls_engine: "postern",
-              verify: "verify_peer",
-              cacertfile: c.root.certPath,
-              fail_if_no_peer_cert: true,
-            },
+        },
+        mtls: {
+          bind: "127.0.0.1:0",
+          ssl_options: {
+            ...base,
+            tls_engine: "postern",
+            verify: "verify_peer",
+            cacertfile: c.root.certPath,
+            fail_if_no_peer_cert: true,
           },
-          noreuse: {
-            bind: "127.0.0.1:0",
-            ssl_options: {
-              ...base,
-              ciphers: [PSK_SUITE],
-              reuse_sessions: false,
-            },
+        },
+        noreuse: {
+          bind: "127.0.0.1:0",
+          ssl_options: {
+            ...base,
+            ciphers: [PSK_SUITE],
+            reuse_sessions: false,
           },
         },
       },
-    }),
-  });
-  assert.deepEqual(errors, []);
-  const lines: string[] = [];
-  const server = await startServer(config, {
-    logger: new Logger({
-      format: "json",
-      level: "debug",
-      sink: (l) => {
-        if (lines.length < 20_000) lines.push(l);
-      },
-    }),
-  });
-  const store = await KvStore.openDataDir(`${dir}/data`, { watch: false });
-  return {
-    dir,
-    lines,
-    store,
-    port(name: string) {
-      const l = server.listeners.find((x) =>
-        x.family === "ssl" && x.name === name
-      );
-      assert.ok(l, `no ssl/${name} listener`);
-      return l.address.port;
     },
+  });
+  const store = await KvStore.openDataDir(ts.dataDir, { watch: false });
+  return {
+    dir: ts.dataDir,
+    lines: ts.lines,
+    store,
+    port: (name: string) => ts.port("ssl", name),
     async close() {
       await store.close();
-      await server.close();
-      await Deno.remove(dir, { recursive: true });
+      await ts.close();
+      await Deno.remove(ts.dataDir, { recursive: true });
     },
   };
 }
@@ -157,44 +121,18 @@ Deno.test({
     "postern TLS engine: openssl s_client resumes PSK and certificate sessions, CONNACK over the resumed connection",
   ignore: OPENSSL === undefined,
   async fn() {
-    const fx = await pkiFixtures();
-    const c = fx.certs;
     const srv = await startEngineServer();
     try {
-      const chain = `${srv.dir}/inter.pem`;
-      await Deno.writeTextFile(chain, c.inter.pem);
       const cases = [
         {
           name: "PSK",
-          args: [
-            "-connect",
-            `127.0.0.1:${srv.port("default")}`,
-            "-cipher",
-            PSK_SUITE,
-            "-psk",
-            PSK_HEX,
-            "-psk_identity",
-            "device-1",
-          ],
+          args: pskArgs(srv.port("default"), "device-1"),
           suite: PSK_SUITE,
           identity: "psk:device-1",
         },
         {
           name: "certificate",
-          args: [
-            "-connect",
-            `127.0.0.1:${srv.port("mtls")}`,
-            "-servername",
-            "localhost",
-            "-CAfile",
-            c.root.certPath,
-            "-cert",
-            c.device1.certPath,
-            "-key",
-            c.device1.keyPath,
-            "-cert_chain",
-            chain,
-          ],
+          args: await certArgs(srv.port("mtls"), srv.dir),
           suite: "ECDHE-ECDSA-AES128-GCM-SHA256",
           identity: "x509:",
         },
@@ -230,40 +168,15 @@ Deno.test({
     "postern TLS engine: a removed PSK identity or revoked certificate leaves no session to resume; reuse_sessions false never resumes",
   ignore: OPENSSL === undefined,
   async fn() {
-    const fx = await pkiFixtures();
-    const c = fx.certs;
     const srv = await startEngineServer();
     try {
-      const chain = `${srv.dir}/inter.pem`;
-      await Deno.writeTextFile(chain, c.inter.pem);
-      const psk = (port: number, identity: string) => [
-        "-connect",
-        `127.0.0.1:${port}`,
-        "-cipher",
-        PSK_SUITE,
-        "-psk",
-        PSK_HEX,
-        "-psk_identity",
-        identity,
-      ];
-      const cert = [
-        "-connect",
-        `127.0.0.1:${srv.port("mtls")}`,
-        "-CAfile",
-        c.root.certPath,
-        "-cert",
-        c.device1.certPath,
-        "-key",
-        c.device1.keyPath,
-        "-cert_chain",
-        chain,
-      ];
+      const cert = await certArgs(srv.port("mtls"), srv.dir);
       const pskSess = `${srv.dir}/psk.sess`;
       const certSess = `${srv.dir}/cert.sess`;
       const keptSess = `${srv.dir}/kept.sess`;
       assert.ok(
         (await sClient([
-          ...psk(srv.port("default"), "device-2"),
+          ...pskArgs(srv.port("default"), "device-2"),
           "-sess_out",
           pskSess,
         ])).connack,
@@ -271,7 +184,7 @@ Deno.test({
       assert.ok((await sClient([...cert, "-sess_out", certSess])).connack);
       assert.ok(
         (await sClient([
-          ...psk(srv.port("default"), "device-1"),
+          ...pskArgs(srv.port("default"), "device-1"),
           "-sess_out",
           keptSess,
         ])).connack,
@@ -295,7 +208,7 @@ Deno.test({
 
       // the removed identity: no resumption, and the full handshake fails
       const psk2 = await sClient([
-        ...psk(srv.port("default"), "device-2"),
+        ...pskArgs(srv.port("default"), "device-2"),
         "-sess_in",
         pskSess,
       ]);
@@ -306,7 +219,7 @@ Deno.test({
       assert.doesNotMatch(cert2.text, /Reused/, cert2.text);
       // an unrelated identity still resumes
       const kept = await sClient([
-        ...psk(srv.port("default"), "device-1"),
+        ...pskArgs(srv.port("default"), "device-1"),
         "-sess_in",
         keptSess,
       ]);
@@ -315,7 +228,7 @@ Deno.test({
 
       // reuse_sessions false: no session ID is issued, none is resumed
       const first = await sClient([
-        ...psk(srv.port("noreuse"), "device-1"),
+        ...pskArgs(srv.port("noreuse"), "device-1"),
         "-sess_out",
         `${srv.dir}/noreuse.sess`,
       ]);
@@ -323,7 +236,7 @@ Deno.test({
       assert.match(first.text, /Session-ID: *\n/, first.text);
       assert.ok(first.connack);
       const full = await sClient([
-        ...psk(srv.port("noreuse"), "device-1"),
+        ...pskArgs(srv.port("noreuse"), "device-1"),
         "-sess_in",
         keptSess,
       ]);

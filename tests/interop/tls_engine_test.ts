@@ -21,11 +21,16 @@
  * Skipped where the peers are missing, except in CI (`CI=true`).
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../src/config/mod.ts";
-import { startServer } from "../../src/server.ts";
-import { Logger } from "../../src/log/mod.ts";
-import { encodePacket } from "../../src/mqtt/mod.ts";
-import { delay, findPeer, run, spawn } from "../net/_support.ts";
+import {
+  delay,
+  findPeer,
+  run,
+  spawn,
+  startTestServer,
+  type TestServer,
+} from "../net/_support.ts";
+import { CONNACK, CONNECT, sClientMqtt } from "../support/mqtt_tls.ts";
+import { spawnSClient } from "../support/openssl_peers.ts";
 import { pkiFixtures } from "../support/pki_fixtures.ts";
 import {
   certificatesOf,
@@ -55,146 +60,63 @@ const RSA_SUITES = [
   "ECDHE-RSA-AES256-GCM-SHA384",
 ];
 
-interface Running {
-  port(name: string): number;
-  lines: string[];
-  close(): Promise<void>;
-}
-
-async function startEngineServer(): Promise<Running> {
+async function startEngineServer(): Promise<TestServer> {
   const fx = await pkiFixtures();
   const rsa = await rsaFixtures();
-  const dir = await Deno.makeTempDir({ prefix: "postern-tls-engine-" });
-  await Deno.writeTextFile(`${dir}/psk.txt`, `device-1:${PSK_HEX}\n`);
   const c = fx.certs;
   const base = {
     certfile: fx.serverChainPath,
     keyfile: c.server.keyPath,
   };
-  const { config, errors } = loadConfig({
-    env: {},
-    fileText: JSON.stringify({
-      data_dir: `${dir}/data`,
-      psk_authentication: { enable: true, init_file: `${dir}/psk.txt` },
-      listeners: {
-        tcp: { default: { enable: false } },
-        coap: { default: { enable: false } },
-        ssl: {
-          default: {
-            bind: "127.0.0.1:0",
-            proxy_protocol: false,
-            ssl_options: {
-              ...base,
-              ciphers: [...PSK_SUITES, ...ECDSA_SUITES],
-            },
+  const ts = await startTestServer([], {
+    psk: { "device-1": PSK_HEX },
+    named: {
+      ssl: {
+        default: {
+          bind: "127.0.0.1:0",
+          proxy_protocol: false,
+          ssl_options: {
+            ...base,
+            ciphers: [...PSK_SUITES, ...ECDSA_SUITES],
           },
-          proxied: {
-            bind: "127.0.0.1:0",
-            proxy_protocol: true,
-            ssl_options: { ...base, tls_engine: "postern" },
+        },
+        proxied: {
+          bind: "127.0.0.1:0",
+          proxy_protocol: true,
+          ssl_options: { ...base, tls_engine: "postern" },
+        },
+        rsa: {
+          bind: "127.0.0.1:0",
+          ssl_options: {
+            certfile: rsa.serverCertPath,
+            keyfile: rsa.serverKeyPath,
+            tls_engine: "postern",
+            ciphers: RSA_SUITES,
           },
-          rsa: {
-            bind: "127.0.0.1:0",
-            ssl_options: {
-              certfile: rsa.serverCertPath,
-              keyfile: rsa.serverKeyPath,
-              tls_engine: "postern",
-              ciphers: RSA_SUITES,
-            },
-          },
-          mtls: {
-            bind: "127.0.0.1:0",
-            ssl_options: {
-              ...base,
-              tls_engine: "postern",
-              verify: "verify_peer",
-              cacertfile: c.root.certPath,
-              fail_if_no_peer_cert: true,
-              enable_crl_check: true,
-              crlfile: fx.interCrl.path,
-            },
+        },
+        mtls: {
+          bind: "127.0.0.1:0",
+          ssl_options: {
+            ...base,
+            tls_engine: "postern",
+            verify: "verify_peer",
+            cacertfile: c.root.certPath,
+            fail_if_no_peer_cert: true,
+            enable_crl_check: true,
+            crlfile: fx.interCrl.path,
           },
         },
       },
-    }),
-  });
-  assert.deepEqual(errors, []);
-  const lines: string[] = [];
-  const server = await startServer(config, {
-    logger: new Logger({
-      format: "json",
-      level: "debug",
-      sink: (l) => {
-        if (lines.length < 20_000) lines.push(l);
-      },
-    }),
+    },
   });
   return {
-    lines,
-    port(name) {
-      const l = server.listeners.find((x) =>
-        x.family === "ssl" && x.name === name
-      );
-      assert.ok(l, `no ssl/${name} listener`);
-      return l.address.port;
-    },
+    ...ts,
     async close() {
-      await server.close();
-      await Deno.remove(dir, { recursive: true });
+      await ts.close();
+      await Deno.remove(ts.dataDir, { recursive: true });
     },
   };
 }
-
-const CONNECT = encodePacket({
-  type: "connect",
-  protocolVersion: 4,
-  clean: true,
-  keepAlive: 30,
-  clientId: "s-client",
-}, 4);
-const DISCONNECT = new Uint8Array([0xe0, 0]);
-
-function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) {
-      if (haystack[i + j] !== needle[j]) continue outer;
-    }
-    return true;
-  }
-  return false;
-}
-
-/** Runs s_client with an MQTT CONNECT + DISCONNECT on stdin. */
-async function sClient(args: string[], stdin = true) {
-  const child = new Deno.Command(OPENSSL!, {
-    args: ["s_client", "-tls1_2", "-ign_eof", ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill();
-    } catch {
-      // exited
-    }
-  }, 10_000);
-  const w = child.stdin.getWriter();
-  if (stdin) {
-    await delay(300);
-    await w.write(CONNECT).catch(() => {});
-    await delay(200);
-    await w.write(DISCONNECT).catch(() => {});
-  }
-  await w.close().catch(() => {});
-  const out = await child.output();
-  clearTimeout(timer);
-  const text = new TextDecoder().decode(out.stdout) +
-    new TextDecoder().decode(out.stderr);
-  return { stdout: out.stdout, text };
-}
-
-const CONNACK = new Uint8Array([0x20, 0x02, 0x00, 0x00]);
 
 Deno.test({
   name:
@@ -207,25 +129,27 @@ Deno.test({
     try {
       const psk = ["-psk", PSK_HEX, "-psk_identity", "device-1"];
       for (const suite of PSK_SUITES) {
-        const r = await sClient([
+        const r = await sClientMqtt([
           "-connect",
-          `127.0.0.1:${srv.port("default")}`,
+          `127.0.0.1:${srv.port("ssl", "default")}`,
           "-cipher",
           suite,
           ...psk,
         ]);
         assert.match(r.text, new RegExp(`Cipher is ${suite}`), r.text);
-        assert.ok(contains(r.stdout, CONNACK), `${suite}: no CONNACK`);
+        assert.ok(r.connack, `${suite}: no CONNACK`);
       }
       for (
         const [suite, port, ca] of [
           ...ECDSA_SUITES.map((s) =>
-            [s, srv.port("default"), fx.certs.root.certPath] as const
+            [s, srv.port("ssl", "default"), fx.certs.root.certPath] as const
           ),
-          ...RSA_SUITES.map((s) => [s, srv.port("rsa"), rsa.caPath] as const),
+          ...RSA_SUITES.map((s) =>
+            [s, srv.port("ssl", "rsa"), rsa.caPath] as const
+          ),
         ]
       ) {
-        const r = await sClient([
+        const r = await sClientMqtt([
           "-connect",
           `127.0.0.1:${port}`,
           "-servername",
@@ -238,7 +162,7 @@ Deno.test({
         ]);
         assert.match(r.text, new RegExp(`Cipher is ${suite}`), r.text);
         assert.match(r.text, /Verify return code: 0 \(ok\)/);
-        assert.ok(contains(r.stdout, CONNACK), `${suite}: no CONNACK`);
+        assert.ok(r.connack, `${suite}: no CONNACK`);
       }
       assert.ok(
         srv.lines.some((l) =>
@@ -260,7 +184,7 @@ Deno.test({
     const srv = await startEngineServer();
     const dir = await Deno.makeTempDir();
     try {
-      const port = srv.port("mtls");
+      const port = srv.port("ssl", "mtls");
       const chain = `${dir}/inter.pem`;
       await Deno.writeTextFile(chain, c.inter.pem);
       const common = [
@@ -271,14 +195,14 @@ Deno.test({
         "-cert_chain",
         chain,
       ];
-      const ok = await sClient([
+      const ok = await sClientMqtt([
         ...common,
         "-cert",
         c.device1.certPath,
         "-key",
         c.device1.keyPath,
       ]);
-      assert.ok(contains(ok.stdout, CONNACK), ok.text);
+      assert.ok(ok.connack, ok.text);
       for (
         const [name, alert] of [
           ["leafRsa", /alert unknown ca/],
@@ -286,16 +210,16 @@ Deno.test({
           ["device3", /alert certificate revoked/],
         ] as const
       ) {
-        const r = await sClient([
+        const r = await sClientMqtt([
           ...common,
           "-cert",
           c[name].certPath,
           "-key",
           c[name].keyPath,
-        ], false);
+        ], { send: false });
         assert.match(r.text, alert, `${name}: ${r.text}`);
       }
-      const none = await sClient(common, false);
+      const none = await sClientMqtt(common, { send: false });
       assert.match(none.text, /alert handshake failure/);
       for (
         const alert of [
@@ -329,7 +253,7 @@ Deno.test({
       const inter = certificatesOf(c.inter.pem);
       const trustAnchors = certificatesOf(c.root.pem);
       const good = await certifiedKey(c.device1.certPath, c.device1.keyPath);
-      const ok = await connectTlsClient(srv.port("mtls"), {
+      const ok = await connectTlsClient(srv.port("ssl", "mtls"), {
         trustAnchors,
         certificate: { chain: [...good.chain, ...inter], key: good.key },
       });
@@ -343,7 +267,7 @@ Deno.test({
         c.device1.certPath,
         c.device2.keyPath,
       );
-      const refused = await connectTlsClient(srv.port("mtls"), {
+      const refused = await connectTlsClient(srv.port("ssl", "mtls"), {
         trustAnchors,
         certificate: { chain: [...bad.chain, ...inter], key: bad.key },
       });
@@ -369,7 +293,7 @@ Deno.test({
         "-h",
         "127.0.0.1",
         "-p",
-        String(srv.port("default")),
+        String(srv.port("ssl", "default")),
         "--psk",
         PSK_HEX,
         "--psk-identity",
@@ -426,7 +350,7 @@ Deno.test({
   async fn() {
     const srv = await startEngineServer();
     try {
-      const port = srv.port("default");
+      const port = srv.port("ssl", "default");
       for (const flag of ["-tls1_3", "-tls1_1"]) {
         const child = await run(OPENSSL!, [
           "s_client",
@@ -444,34 +368,29 @@ Deno.test({
         ).length,
         2,
       );
-      const child = new Deno.Command(OPENSSL!, {
-        args: [
-          "s_client",
-          "-tls1_2",
-          "-connect",
-          `127.0.0.1:${port}`,
-          "-psk",
-          PSK_HEX,
-          "-psk_identity",
-          "device-1",
-          "-cipher",
-          "PSK-AES128-GCM-SHA256",
-          "-msg",
-        ],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const w = child.stdin.getWriter();
-      await delay(500);
-      await w.write(new TextEncoder().encode("R\n"));
-      await delay(500);
-      await w.close();
-      const out = await child.output();
-      assert.match(
-        new TextDecoder().decode(out.stdout),
-        /Alert \[length 0002\], warning no_renegotiation/,
-      );
+      const client = spawnSClient("-tls1_2", [
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-psk",
+        PSK_HEX,
+        "-psk_identity",
+        "device-1",
+        "-cipher",
+        "PSK-AES128-GCM-SHA256",
+        "-msg",
+      ]);
+      try {
+        assert.ok(await client.readUntil("Verify return code"), client.stdout);
+        await client.write("R\n");
+        assert.ok(
+          await client.readUntil((out) =>
+            /Alert \[length 0002\], warning no_renegotiation/.test(out)
+          ),
+          client.stdout,
+        );
+      } finally {
+        await client.stop();
+      }
     } finally {
       await srv.close();
     }
@@ -482,7 +401,7 @@ Deno.test("postern TLS engine: reads a PROXY protocol header before the handshak
   const fx = await pkiFixtures();
   const srv = await startEngineServer();
   try {
-    const conn = await connectTlsClient(srv.port("proxied"), {
+    const conn = await connectTlsClient(srv.port("ssl", "proxied"), {
       trustAnchors: certificatesOf(fx.certs.root.pem),
     }, {
       prefix: new TextEncoder().encode(

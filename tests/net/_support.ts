@@ -49,7 +49,8 @@ export interface TestServer {
   server: Server;
   dataDir: string;
   certs: string;
-  port(family: ListenerFamily): number;
+  /** The bound port of listener `family`/`name` (default `default`). */
+  port(family: ListenerFamily, name?: string): number;
   close(): Promise<void>;
   lines: string[];
 }
@@ -73,6 +74,10 @@ export async function startTestServer(
     psk?: Record<string, string>;
     /** Fills the credential store before the server starts. */
     seed?: (store: CredentialStore) => Promise<void>;
+    /** More listeners as written in the configuration file, by family and name. */
+    named?: Partial<
+      Record<ListenerFamily, Record<string, Record<string, unknown>>>
+    >;
   } = {},
 ): Promise<TestServer> {
   const certs = await devCerts();
@@ -121,6 +126,12 @@ export async function startTestServer(
     }
     listeners[f] = { default: entry };
   }
+  for (const [family, entries] of Object.entries(options.named ?? {})) {
+    listeners[family] = {
+      ...listeners[family] as Record<string, unknown> | undefined,
+      ...entries,
+    };
+  }
   const { config, errors } = loadConfig({
     env: {},
     fileText: JSON.stringify({ ...extra, listeners, data_dir: dataDir }),
@@ -132,7 +143,7 @@ export async function startTestServer(
       format: "json",
       level: "debug",
       sink: (l) => {
-        if (lines.length < 10_000) lines.push(l);
+        if (lines.length < 20_000) lines.push(l);
       },
     }),
   });
@@ -141,9 +152,11 @@ export async function startTestServer(
     dataDir,
     certs,
     lines,
-    port(family) {
-      const l = server.listeners.find((x) => x.family === family);
-      assert.ok(l, `no ${family} listener`);
+    port(family, name = "default") {
+      const l = server.listeners.find((x) =>
+        x.family === family && x.name === name
+      );
+      assert.ok(l, `no ${family}/${name} listener`);
       return l.address.port;
     },
     close: () => server.close(),

@@ -93,3 +93,40 @@ Deno.test("KvSessionStore chunks large sessions, shrinks them and deletes them a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("KvSessionStore writes nothing to delete an id it never held, and still deletes stored and orphaned ones", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/mqtt.kv`;
+  try {
+    let store = await KvSessionStore.open(path);
+    await store.load();
+    await store.write([{ kind: "session", session: session("kept", 1, 10) }]);
+    store.close();
+    // a record whose count was never written (a batch cut short)
+    const raw = await Deno.openKv(path);
+    await raw.set(["mqtt", "data", "session", "orphan", 0], new Uint8Array(3));
+    store = await KvSessionStore.open(path);
+    await store.load();
+    // written behind the loaded store's back: it shows no mutation is sent
+    // for an id the store does not hold (a clean session that ended)
+    const late = ["mqtt", "meta", "session", "clean-1"];
+    await raw.set(late, 1);
+    await store.write([
+      { kind: "delete_session", clientId: "clean-1" },
+      { kind: "delete_retained", topic: "never/retained" },
+    ]);
+    assert.equal((await raw.get(late)).value, 1);
+    await raw.delete(late);
+    await store.write([
+      { kind: "delete_session", clientId: "kept" },
+      { kind: "delete_session", clientId: "orphan" },
+    ]);
+    const left = [];
+    for await (const e of raw.list({ prefix: ["mqtt"] })) left.push(e.key);
+    assert.deepEqual(left, []);
+    raw.close();
+    store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -3,7 +3,7 @@ import { encodePacket } from "../../src/mqtt/mod.ts";
 import { loadConfig } from "../../src/config/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { startServer } from "../../src/server.ts";
-import { startTestServer, waitFor } from "./_support.ts";
+import { findPeer, run, startTestServer, waitFor } from "./_support.ts";
 
 Deno.test("tcp listener: the server's sweeper closes a client silent for 1.5 × keep alive and logs the kind", async () => {
   const ts = await startTestServer(["tcp"]);
@@ -97,4 +97,75 @@ Deno.test("mqtt.session_expiry_interval ends a 3.1.1 persistent session through 
     await server.close();
     await Deno.remove(dataDir, { recursive: true });
   }
+});
+
+const SUB = findPeer("mosquitto_sub");
+
+Deno.test({
+  name:
+    "mosquitto_sub -t '$SYS/#' sees the sweeper's keep-alive count of a started server",
+  ignore: SUB === undefined,
+  async fn() {
+    const ts = await startTestServer(["tcp"]);
+    const port = ts.port("tcp");
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await conn.write(
+        encodePacket({
+          type: "connect",
+          protocolVersion: 5,
+          clean: true,
+          keepAlive: 1,
+          clientId: "silent",
+        }, 5),
+      );
+      const buf = new Uint8Array(256);
+      while (await conn.read(buf) !== null) {
+        // until the sweeper closes it
+      }
+      // $SYS is published (retained) every 10 s: ask again until it carries the sweep
+      let values = new Map<string, string>();
+      for (let i = 0; i < 15; i++) {
+        const r = await run(SUB!, [
+          "-h",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "-v",
+          "-t",
+          "$SYS/#",
+          "-W",
+          "1",
+        ], 5000);
+        values = new Map(
+          r.stdout.split("\n").filter((l) => l.startsWith("$SYS/")).map((
+            l,
+          ) => [
+            l.slice(0, l.lastIndexOf(" ")),
+            l.slice(l.lastIndexOf(" ") + 1),
+          ]),
+        );
+        if (values.get("$SYS/broker/sessions/mqtt/keep_alive/swept") === "1") {
+          break;
+        }
+      }
+      assert.equal(
+        values.get("$SYS/broker/sessions/mqtt/keep_alive/swept"),
+        "1",
+      );
+      // the mosquitto_sub of an earlier round may still be counted
+      assert.match(
+        values.get("$SYS/broker/sessions/mqtt/keep_alive/count") ?? "",
+        /^[01]$/,
+      );
+      assert.equal(
+        values.get("$SYS/broker/sessions/mqtt/session_expiry/swept"),
+        "0",
+      );
+      assert.ok(values.has("$SYS/broker/clients/connected"));
+    } finally {
+      conn.close();
+      await ts.close();
+    }
+  },
 });

@@ -29,14 +29,15 @@ import {
 } from "../../src/pki/mod.ts";
 import { generateEcKeyPair } from "../../src/crypto/mod.ts";
 import { pkiFixtures } from "../support/pki_fixtures.ts";
-import { openssl } from "../support/openssl.ts";
 import {
+  assertCertificateReload,
   bounded,
   colonHex,
   deviceWithDistributionPoint,
   makeCrlRevoking,
   mqttTlsClient as client,
   selfSignedServer,
+  sslListenerFixture,
   writeAtomically,
 } from "../support/mqtt_tls.ts";
 import { delay, waitFor } from "./_support.ts";
@@ -44,54 +45,10 @@ import { delay, waitFor } from "./_support.ts";
 async function setup(
   dir: string,
   listener: Partial<ListenerConfig> = {},
-  tlsOptions: Partial<TlsOptions> = {},
+  tls: Partial<TlsOptions> = {},
 ) {
-  const f = await pkiFixtures();
-  const certFile = `${dir}/server.pem`;
-  const keyFile = `${dir}/server.key`;
-  await Deno.copyFile(f.serverChainPath, certFile);
-  if (tlsOptions.keyPassword === undefined) {
-    await Deno.copyFile(f.certs.server.keyPath, keyFile);
-  } else {
-    await openssl([
-      "pkcs8",
-      "-topk8",
-      "-v2",
-      "aes-256-cbc",
-      "-in",
-      f.certs.server.keyPath,
-      "-passout",
-      `pass:${tlsOptions.keyPassword}`,
-      "-out",
-      keyFile,
-    ]);
-  }
-  const ssl = defaultListener("ssl", "default");
-  const cfg: ListenerConfig = {
-    ...ssl,
-    host: "127.0.0.1",
-    port: 0,
-    ...listener,
-    tls: {
-      ...ssl.tls!,
-      verify: "verify_peer",
-      certFile,
-      keyFile,
-      caCertFile: f.certs.root.certPath,
-      ...tlsOptions,
-    },
-  };
-  const lines: string[] = [];
-  const logger = new Logger({
-    format: "json",
-    level: "debug",
-    sink: (l) => lines.push(l),
-  });
-  const credentials = await listenerCredentialReloader(defaultConfig(), cfg, {
-    logger,
-    watch: false,
-    sighup: false,
-  });
+  const fx = await sslListenerFixture(dir, { listener, tls });
+  const { f, certFile, keyFile, cfg, lines, logger, credentials } = fx;
   const driver = new MqttDriver(new Broker({ sysInterval: 0 }));
   const crls = cfg.tls!.enableCrlCheck
     ? new CrlCache({
@@ -125,33 +82,10 @@ Deno.test("node:tls listener: a new server certificate serves new connections, l
   const dir = await Deno.makeTempDir({ prefix: "postern-reload-" });
   const s = await setup(dir);
   try {
-    const device = {
-      cert: s.f.certs.device1.pem + s.f.certs.inter.pem,
-      key: await Deno.readTextFile(s.f.certs.device1.keyPath),
-    };
-    const old = await client(s.server.address.port, device);
-    assert.equal(
-      old.fingerprint,
-      colonHex(parseCertificate(s.f.certs.server.der).fingerprintSha256),
+    await assertCertificateReload(
+      s,
+      (device) => client(s.server.address.port, device),
     );
-
-    const next = await selfSignedServer();
-    await writeAtomically(s.keyFile, next.key);
-    await writeAtomically(s.certFile, next.cert);
-    assert.equal(await s.credentials.reload(), "reloaded");
-    const fresh = await client(s.server.address.port, device);
-    assert.equal(fresh.fingerprint, next.fp);
-
-    // The connection made before the reload still works.
-    old.socket.write(new Uint8Array([0xc0, 0x00]));
-    assert.deepEqual([...await old.next()], [0xd0, 0x00]);
-
-    await writeAtomically(s.certFile, "-----BEGIN CERTIFICATE-----\nbroken\n");
-    assert.equal(await s.credentials.reload(), "failed");
-    assert.ok(s.lines.some((l) => l.includes("tls.reload_failed")));
-    const after = await client(s.server.address.port, device);
-    assert.equal(after.fingerprint, next.fp);
-    for (const c of [old, fresh, after]) c.socket.destroy();
   } finally {
     await s.close();
     await Deno.remove(dir, { recursive: true });

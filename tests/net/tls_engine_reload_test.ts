@@ -10,12 +10,10 @@
  */
 import assert from "node:assert/strict";
 import { Broker } from "../../src/mqtt/broker/mod.ts";
-import { defaultConfig, defaultListener } from "../../src/config/mod.ts";
-import type { ListenerConfig, TlsOptions } from "../../src/config/mod.ts";
-import { Logger } from "../../src/log/mod.ts";
+import { defaultConfig } from "../../src/config/mod.ts";
+import type { TlsOptions } from "../../src/config/mod.ts";
 import { MemoryStore } from "../../src/auth/mod.ts";
 import { MqttDriver } from "../../src/net/mqtt_driver.ts";
-import { listenerCredentialReloader } from "../../src/net/credential_reloader.ts";
 import { CrlCache } from "../../src/net/crl_cache.ts";
 import {
   engineHandshakeConfig,
@@ -29,13 +27,13 @@ import {
   connectTlsClient,
 } from "../support/tls_client.ts";
 import {
+  assertCertificateReload,
   bounded,
-  colonHex,
   CONNECT,
   deviceWithDistributionPoint,
   makeCrlRevoking,
   mqttTlsClient,
-  selfSignedServer,
+  sslListenerFixture,
   writeAtomically,
 } from "../support/mqtt_tls.ts";
 import { waitFor } from "./_support.ts";
@@ -44,37 +42,10 @@ import { ListenerSessions } from "../../src/net/listener_sessions.ts";
 import type { ResumableSession } from "../../src/tls/session_cache.ts";
 
 async function setup(dir: string, tlsOptions: Partial<TlsOptions> = {}) {
-  const f = await pkiFixtures();
-  const certFile = `${dir}/server.pem`;
-  const keyFile = `${dir}/server.key`;
-  await Deno.copyFile(f.serverChainPath, certFile);
-  await Deno.copyFile(f.certs.server.keyPath, keyFile);
-  const ssl = defaultListener("ssl", "default");
-  const cfg: ListenerConfig = {
-    ...ssl,
-    host: "127.0.0.1",
-    port: 0,
-    tls: {
-      ...ssl.tls!,
-      tlsEngine: "postern",
-      verify: "verify_peer",
-      certFile,
-      keyFile,
-      caCertFile: f.certs.root.certPath,
-      ...tlsOptions,
-    },
-  };
-  const lines: string[] = [];
-  const logger = new Logger({
-    format: "json",
-    level: "debug",
-    sink: (l) => lines.push(l),
+  const fx = await sslListenerFixture(dir, {
+    tls: { tlsEngine: "postern", ...tlsOptions },
   });
-  const credentials = await listenerCredentialReloader(defaultConfig(), cfg, {
-    logger,
-    watch: false,
-    sighup: false,
-  });
+  const { f, certFile, keyFile, cfg, lines, logger, credentials } = fx;
   const crls = cfg.tls!.enableCrlCheck
     ? new CrlCache({
       fileCrls: credentials.current.crls,
@@ -161,31 +132,10 @@ Deno.test("TLS engine: a reloaded server certificate serves new handshakes, live
   const dir = await Deno.makeTempDir({ prefix: "postern-engine-reload-" });
   const s = await setup(dir);
   try {
-    const device = {
-      cert: s.f.certs.device1.pem + s.f.certs.inter.pem,
-      key: await Deno.readTextFile(s.f.certs.device1.keyPath),
-      maxVersion: "TLSv1.2" as const,
-    };
-    const old = await mqttTlsClient(s.port, device);
-    assert.equal(
-      old.fingerprint,
-      colonHex(parseCertificate(s.f.certs.server.der).fingerprintSha256),
+    await assertCertificateReload(
+      s,
+      (device) => mqttTlsClient(s.port, { ...device, maxVersion: "TLSv1.2" }),
     );
-    const next = await selfSignedServer();
-    await writeAtomically(s.keyFile, next.key);
-    await writeAtomically(s.certFile, next.cert);
-    assert.equal(await s.credentials.reload(), "reloaded");
-    const fresh = await mqttTlsClient(s.port, device);
-    assert.equal(fresh.fingerprint, next.fp);
-    // PINGREQ on the connection made before the reload
-    old.socket.write(new Uint8Array([0xc0, 0x00]));
-    assert.deepEqual([...await old.next()], [0xd0, 0x00]);
-
-    await writeAtomically(s.certFile, "-----BEGIN CERTIFICATE-----\nbroken\n");
-    assert.equal(await s.credentials.reload(), "failed");
-    const after = await mqttTlsClient(s.port, device);
-    assert.equal(after.fingerprint, next.fp);
-    for (const c of [old, fresh, after]) c.socket.destroy();
   } finally {
     await s.close();
     await Deno.remove(dir, { recursive: true });

@@ -7,7 +7,11 @@
 import assert from "node:assert/strict";
 import { Broker, type BrokerOptions } from "../../src/mqtt/broker/mod.ts";
 import { encodePacket, type Packet } from "../../src/mqtt/mod.ts";
-import { SessionSweeper, type SweepReport } from "../../src/sessions/mod.ts";
+import {
+  IdleIndex,
+  SessionSweeper,
+  type SweepReport,
+} from "../../src/sessions/mod.ts";
 
 class World {
   readonly broker: Broker;
@@ -232,4 +236,58 @@ Deno.test("restored sessions expire through the sweeper", () => {
   assert.equal(broker.sweepSessions(29_999), 0);
   assert.equal(broker.sweepSessions(30_000), 1);
   assert.equal(broker.sessionCount, 0);
+});
+
+Deno.test("$SYS/broker/sessions/<kind>/swept and /count carry the sweeper's figures after sweeps", () => {
+  const w = new World({ publishedEvents: true });
+  const dtls = new IdleIndex<string>();
+  dtls.touch("a", 0);
+  dtls.touch("b", 0);
+  dtls.touch("c", 2500);
+  w.sweeper.register({
+    name: "dtls/default",
+    intervalMs: 3000,
+    sweep: (now) => dtls.takeIdle(now, 2000).length,
+    size: () => dtls.size,
+  }, 0);
+  w.connect({
+    type: "connect",
+    protocolVersion: 5,
+    clean: true,
+    keepAlive: 1,
+    clientId: "quiet",
+  }, 5);
+  w.connect({
+    type: "connect",
+    protocolVersion: 5,
+    clean: true,
+    keepAlive: 60,
+    clientId: "other",
+  }, 5);
+  const persistent = w.connect({
+    type: "connect",
+    protocolVersion: 5,
+    clean: false,
+    keepAlive: 0,
+    clientId: "away",
+    properties: { sessionExpiryInterval: 3600 },
+  }, 5);
+  w.broker.connectionClosed(0, persistent);
+  w.runTo(3000);
+  w.broker.setSweepFigures(w.sweeper.figures());
+  w.broker.publishSys(w.now);
+  const sys = new Map<string, string>();
+  for (let e = w.broker.pollEvent(); e; e = w.broker.pollEvent()) {
+    if (e.kind === "published" && e.topic.startsWith("$SYS/broker/sessions/")) {
+      sys.set(e.topic, new TextDecoder().decode(e.payload));
+    }
+  }
+  assert.deepEqual(Object.fromEntries(sys), {
+    "$SYS/broker/sessions/mqtt/keep_alive/swept": "1",
+    "$SYS/broker/sessions/mqtt/keep_alive/count": "1",
+    "$SYS/broker/sessions/mqtt/session_expiry/swept": "0",
+    "$SYS/broker/sessions/mqtt/session_expiry/count": "1",
+    "$SYS/broker/sessions/dtls/default/swept": "2",
+    "$SYS/broker/sessions/dtls/default/count": "1",
+  });
 });

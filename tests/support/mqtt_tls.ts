@@ -19,8 +19,20 @@ import {
   privateKeyToPem,
 } from "../../src/pki/mod.ts";
 import { generateEcKeyPair } from "../../src/crypto/mod.ts";
-import type { PkiFixtures } from "./pki_fixtures.ts";
+import { defaultConfig, defaultListener } from "../../src/config/mod.ts";
+import type {
+  ListenerConfig,
+  TlsCredentials,
+  TlsOptions,
+} from "../../src/config/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import {
+  type CredentialReloader,
+  listenerCredentialReloader,
+} from "../../src/net/credential_reloader.ts";
+import { type PkiFixtures, pkiFixtures } from "./pki_fixtures.ts";
 import { openssl } from "./openssl.ts";
+import { sClientExchange } from "./openssl_peers.ts";
 import { bounded } from "./bounded.ts";
 
 export { bounded };
@@ -33,6 +45,122 @@ export const CONNECT: Uint8Array = encodePacket({
   keepAlive: 0,
   clientId: "",
 }, 4);
+
+/** A CONNACK accepting an MQTT 3.1.1 connection. */
+export const CONNACK: Uint8Array = new Uint8Array([0x20, 0x02, 0x00, 0x00]);
+
+/** An MQTT DISCONNECT. */
+export const DISCONNECT: Uint8Array = new Uint8Array([0xe0, 0x00]);
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) {
+      if (haystack[i + j] !== needle[j]) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
+ * One `openssl s_client -tls1_2 -ign_eof ARGS` run that sends an MQTT
+ * {@link CONNECT} then {@link DISCONNECT} through the tunnel (unless
+ * `send` is false: then it only handshakes); returns its output and
+ * whether a {@link CONNACK} came back.
+ */
+export async function sClientMqtt(
+  args: string[],
+  options: { send?: boolean } = {},
+): Promise<{ text: string; connack: boolean }> {
+  const { stdout, text } = await sClientExchange("-tls1_2", [
+    "-ign_eof",
+    ...args,
+  ], {
+    writes: options.send === false ? [] : [
+      { afterMs: 300, data: CONNECT },
+      { afterMs: 200, data: DISCONNECT },
+    ],
+    settleMs: 0,
+  });
+  return { text, connack: contains(stdout, CONNACK) };
+}
+
+/** An `ssl` listener's configuration over copies of its files. */
+export interface SslListenerFixture {
+  readonly f: PkiFixtures;
+  /** The copy of `serverChain.pem` the listener reads. */
+  readonly certFile: string;
+  /** The copy of the server key (encrypted with `keyPassword`, if given). */
+  readonly keyFile: string;
+  readonly cfg: ListenerConfig;
+  /** JSON log lines. */
+  readonly lines: string[];
+  readonly logger: Logger;
+  /** Reloaded on demand only (no watching, no SIGHUP). */
+  readonly credentials: CredentialReloader<TlsCredentials>;
+}
+
+/**
+ * A `verify_peer` `ssl` listener on 127.0.0.1:0 trusting the fixtures'
+ * root, whose certificate and key are copies in `dir` (so a test can
+ * replace them), with a debug logger and its credential reloader.
+ */
+export async function sslListenerFixture(
+  dir: string,
+  options: {
+    listener?: Partial<ListenerConfig>;
+    tls?: Partial<TlsOptions>;
+  } = {},
+): Promise<SslListenerFixture> {
+  const f = await pkiFixtures();
+  const tlsOptions = options.tls ?? {};
+  const certFile = `${dir}/server.pem`;
+  const keyFile = `${dir}/server.key`;
+  await Deno.copyFile(f.serverChainPath, certFile);
+  if (tlsOptions.keyPassword === undefined) {
+    await Deno.copyFile(f.certs.server.keyPath, keyFile);
+  } else {
+    await openssl([
+      "pkcs8",
+      "-topk8",
+      "-v2",
+      "aes-256-cbc",
+      "-in",
+      f.certs.server.keyPath,
+      "-passout",
+      `pass:${tlsOptions.keyPassword}`,
+      "-out",
+      keyFile,
+    ]);
+  }
+  const ssl = defaultListener("ssl", "default");
+  const cfg: ListenerConfig = {
+    ...ssl,
+    host: "127.0.0.1",
+    port: 0,
+    ...options.listener,
+    tls: {
+      ...ssl.tls!,
+      verify: "verify_peer",
+      certFile,
+      keyFile,
+      caCertFile: f.certs.root.certPath,
+      ...tlsOptions,
+    },
+  };
+  const lines: string[] = [];
+  const logger = new Logger({
+    format: "json",
+    level: "debug",
+    sink: (l) => lines.push(l),
+  });
+  const credentials = await listenerCredentialReloader(defaultConfig(), cfg, {
+    logger,
+    watch: false,
+    sighup: false,
+  });
+  return { f, certFile, keyFile, cfg, lines, logger, credentials };
+}
 
 /** A connected MQTT over TLS client that got its CONNACK. */
 export interface MqttTlsClient {
@@ -247,4 +375,45 @@ export async function deviceWithDistributionPoint(
       await openssl(["x509", "-in", `${dir}/d.crt`, "-outform", "DER"]),
     ),
   };
+}
+
+/**
+ * The hot-reload contract of every `ssl` listener path: a new server
+ * certificate serves new connections while one made before goes on
+ * (PINGREQ/PINGRESP), and a broken file is refused (`tls.reload_failed`)
+ * and keeps the certificate in use. `connect` connects as `device1` with
+ * the certificate and key given.
+ */
+export async function assertCertificateReload(
+  fx: Pick<
+    SslListenerFixture,
+    "f" | "certFile" | "keyFile" | "lines" | "credentials"
+  >,
+  connect: (device: { cert: string; key: string }) => Promise<MqttTlsClient>,
+): Promise<void> {
+  const device = {
+    cert: fx.f.certs.device1.pem + fx.f.certs.inter.pem,
+    key: await Deno.readTextFile(fx.f.certs.device1.keyPath),
+  };
+  const old = await connect(device);
+  assert.equal(
+    old.fingerprint,
+    colonHex(parseCertificate(fx.f.certs.server.der).fingerprintSha256),
+  );
+  const next = await selfSignedServer();
+  await writeAtomically(fx.keyFile, next.key);
+  await writeAtomically(fx.certFile, next.cert);
+  assert.equal(await fx.credentials.reload(), "reloaded");
+  const fresh = await connect(device);
+  assert.equal(fresh.fingerprint, next.fp);
+  // the connection made before the reload still works
+  old.socket.write(new Uint8Array([0xc0, 0x00]));
+  assert.deepEqual([...await old.next()], [0xd0, 0x00]);
+
+  await writeAtomically(fx.certFile, "-----BEGIN CERTIFICATE-----\nbroken\n");
+  assert.equal(await fx.credentials.reload(), "failed");
+  assert.ok(fx.lines.some((l) => l.includes("tls.reload_failed")));
+  const after = await connect(device);
+  assert.equal(after.fingerprint, next.fp);
+  for (const c of [old, fresh, after]) c.socket.destroy();
 }

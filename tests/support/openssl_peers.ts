@@ -76,6 +76,37 @@ export async function sClientSession(
   args: string[],
   options: { line?: string; settleMs?: number; limitMs?: number } = {},
 ): Promise<string> {
+  const { text } = await sClientExchange(protocol, args, {
+    writes: [{ afterMs: 0, data: options.line ?? "hello\n" }],
+    ...options,
+  });
+  return text;
+}
+
+/**
+ * One `s_client` run that writes each of `writes` after its delay, lets
+ * the session run `settleMs` more, closes its input and returns its raw
+ * stdout (binary application data) and stdout followed by stderr as text.
+ * The process is killed after `limitMs` (default 10 s).
+ *
+ * @example
+ * ```ts ignore
+ * import { sClientExchange } from "./openssl_peers.ts";
+ *
+ * const { stdout } = await sClientExchange("-tls1_2", ["-ign_eof", "-connect", "127.0.0.1:8883"], {
+ *   writes: [{ afterMs: 300, data: new Uint8Array([0xc0, 0]) }],
+ * });
+ * ```
+ */
+export async function sClientExchange(
+  protocol: OpensslProtocol,
+  args: string[],
+  options: {
+    writes?: { afterMs: number; data: string | Uint8Array }[];
+    settleMs?: number;
+    limitMs?: number;
+  } = {},
+): Promise<{ stdout: Uint8Array; text: string }> {
   const child = new Deno.Command("openssl", {
     args: ["s_client", protocol, ...args],
     stdin: "piped",
@@ -87,14 +118,23 @@ export async function sClientSession(
     options.limitMs ?? 10_000,
   );
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(options.line ?? "hello\n"))
-    .catch(() => {}); // it may have ended already; its output tells why
+  for (const { afterMs, data } of options.writes ?? []) {
+    if (afterMs > 0) await new Promise((r) => setTimeout(r, afterMs));
+    const bytes = typeof data === "string"
+      ? new TextEncoder().encode(data)
+      : data;
+    await writer.write(bytes)
+      .catch(() => {}); // it may have ended already; its output tells why
+  }
   await new Promise((r) => setTimeout(r, options.settleMs ?? 500));
   await writer.close().catch(() => {});
   const out = await child.output();
   clearTimeout(kill);
   const decoder = new TextDecoder();
-  return decoder.decode(out.stdout) + decoder.decode(out.stderr);
+  return {
+    stdout: out.stdout,
+    text: decoder.decode(out.stdout) + decoder.decode(out.stderr),
+  };
 }
 
 /** A running `s_client` or `s_server` that a test talks to. */

@@ -41,6 +41,7 @@ import {
 import { TopicTrie } from "./topic_trie.ts";
 import { TimerHeap } from "./_timers.ts";
 import { DeadlineIndex } from "../../sessions/deadline_index.ts";
+import type { SweepFigures } from "../../sessions/sweeper.ts";
 import { handleAuth } from "./handlers/auth.ts";
 import { finishConnect, handleConnect } from "./handlers/connect.ts";
 import { handleDisconnect } from "./handlers/disconnect.ts";
@@ -263,6 +264,8 @@ export class BrokerCore {
   readonly sessionExpiry: DeadlineIndex<Session> = new DeadlineIndex();
   readonly stats: BrokerStats = newStats();
   readonly sysLoad: SysLoad = new SysLoad();
+  /** The session sweeper's figures, as last fed in (for `$SYS`). */
+  sweepFigures: ReadonlyMap<string, SweepFigures> = new Map();
   connected = 0;
   startedAt: number | undefined;
   /** The latest `now` seen at any entry point. */
@@ -1127,6 +1130,7 @@ export class BrokerCore {
       const [topic, value] of sysTopics(this.stats, {
         gauges,
         load: this.sysLoad,
+        sessions: this.sweepFigures,
       })
     ) {
       this.publishMessage({

@@ -40,7 +40,7 @@ import type { ConnectionId, ConnectionInfo } from "./connection.ts";
 import type { StoreSnapshot } from "./session_store.ts";
 import type { Message } from "./session.ts";
 import type { BrokerStats } from "./sys_topics.ts";
-import type { SweepTarget } from "../../sessions/sweeper.ts";
+import type { SweepFigures, SweepTarget } from "../../sessions/sweeper.ts";
 import {
   BrokerCore,
   type BrokerEvent,
@@ -409,10 +409,12 @@ export class Broker {
       name: "mqtt/keep_alive",
       intervalMs: options.keepAliveMs,
       sweep: wrap((now) => this.sweepKeepAlive(now)),
+      size: () => this.#core.keepAlive.size,
     }, {
       name: "mqtt/session_expiry",
       intervalMs: options.sessionsMs,
       sweep: wrap((now) => this.sweepSessions(now)),
+      size: () => this.#core.sessionExpiry.size,
     }];
   }
 
@@ -643,5 +645,30 @@ export class Broker {
    */
   publishSys(now: number): void {
     this.#core.publishSys(now);
+  }
+
+  /**
+   * Feeds in the session sweeper's figures by kind, published at the next
+   * `$SYS` interval as `$SYS/broker/sessions/<kind>/swept` and `/count`
+   * (the adapter passes `SessionSweeper.figures()` after each sweep).
+   *
+   * @example
+   * ```ts
+   * import { Broker } from "./broker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const broker = new Broker({ sysInterval: 0, publishedEvents: true });
+   * broker.setSweepFigures(new Map([["mqtt/keep_alive", { swept: 2, current: 5 }]]));
+   * broker.publishSys(0);
+   * const values = new Map<string, string>();
+   * for (let e = broker.pollEvent(); e; e = broker.pollEvent()) {
+   *   if (e.kind === "published") values.set(e.topic, new TextDecoder().decode(e.payload));
+   * }
+   * assert.equal(values.get("$SYS/broker/sessions/mqtt/keep_alive/swept"), "2");
+   * assert.equal(values.get("$SYS/broker/sessions/mqtt/keep_alive/count"), "5");
+   * ```
+   */
+  setSweepFigures(figures: ReadonlyMap<string, SweepFigures>): void {
+    this.#core.sweepFigures = new Map(figures);
   }
 }

@@ -4,8 +4,22 @@
  * `handleTimeout`. Load figures are one-minute exponential moving averages
  * of per-minute rates, as Mosquitto's `load/.../1min`.
  *
+ * Beside Mosquitto's topics, the server's session sweeper (`src/sessions`)
+ * publishes per kind (`mqtt/keep_alive`, `mqtt/session_expiry`,
+ * `dtls/<listener>`, `coap/<listener>`, ...), with the figures last fed in
+ * through `Broker.setSweepFigures`:
+ *
+ * - `$SYS/broker/sessions/<kind>/swept`: sessions the sweeper has ended
+ *   since the kind was registered;
+ * - `$SYS/broker/sessions/<kind>/count`: sessions the kind's table holds
+ *   (kinds whose table can tell: MQTT keep-alive counts connections with a
+ *   keep alive, session expiry counts disconnected sessions waiting to
+ *   expire, DTLS counts associations).
+ *
  * @module
  */
+
+import type { SweepFigures } from "../../sessions/sweeper.ts";
 
 /** Counters the broker keeps for `$SYS` and for `Broker.stats`. */
 export interface BrokerStats {
@@ -136,10 +150,27 @@ export class SysLoad {
  * assert.equal(topics.get("$SYS/broker/uptime"), "5 seconds");
  * assert.equal(topics.get("$SYS/broker/clients/connected"), "1");
  * ```
+ *
+ * @example The session sweeper's figures
+ * ```ts
+ * import { newStats, SysLoad, sysTopics } from "./sys_topics.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const gauges = { version: "postern 0.1.0", uptimeSeconds: 5, connected: 0, disconnected: 0, subscriptions: 0, retained: 0 };
+ * const sessions = new Map([["dtls/default", { swept: 3, current: 7 }]]);
+ * const topics = new Map(sysTopics(newStats(), { gauges, load: new SysLoad(), sessions }));
+ * assert.equal(topics.get("$SYS/broker/sessions/dtls/default/swept"), "3");
+ * assert.equal(topics.get("$SYS/broker/sessions/dtls/default/count"), "7");
+ * ```
  */
 export function sysTopics(
   stats: BrokerStats,
-  options: { gauges: SysGauges; load: SysLoad },
+  options: {
+    gauges: SysGauges;
+    load: SysLoad;
+    /** The session sweeper's figures by kind. */
+    sessions?: ReadonlyMap<string, SweepFigures>;
+  },
 ): [topic: string, value: string][] {
   const g = options.gauges;
   const out: [string, string][] = [
@@ -163,6 +194,12 @@ export function sysTopics(
   ];
   for (const [name, avg] of options.load.values()) {
     out.push([`$SYS/broker/load/${name}/1min`, avg.toFixed(2)]);
+  }
+  for (const [kind, f] of options.sessions ?? []) {
+    out.push([`$SYS/broker/sessions/${kind}/swept`, String(f.swept)]);
+    if (f.current !== undefined) {
+      out.push([`$SYS/broker/sessions/${kind}/count`, String(f.current)]);
+    }
   }
   return out;
 }
