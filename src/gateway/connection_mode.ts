@@ -295,6 +295,7 @@ export class CoapConnections {
       name,
       intervalMs: this.#heartbeatMs,
       sweep: (now) => this.sweep(now),
+      size: () => this.size,
     };
   }
 

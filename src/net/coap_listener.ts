@@ -243,5 +243,6 @@ export function observerSweepTarget(
       onSwept();
       return removed;
     },
+    size: () => server.observerCount,
   };
 }
