@@ -156,6 +156,8 @@ export interface PeerAddressChange {
 
 interface Entry {
   peer: PeerAddress;
+  /** {@link keyOf} `peer`, the entry's key in the table. */
+  key: string;
   readonly association: DtlsAssociation;
   /** Hex of the connection ID given to the peer, when it asked for CIDs. */
   readonly cid?: string;
@@ -263,7 +265,7 @@ export class DtlsServerEndpoint {
         a === undefined || a.closed ||
         !sameBytes(a.clientRandom, hello.random)
       ) {
-        await this.#hello(now, bytes, from, hello);
+        await this.#hello(now, bytes, from, key, hello);
         return;
       }
     }
@@ -276,14 +278,14 @@ export class DtlsServerEndpoint {
     await entry.association.handleInput(now, bytes);
     if (
       entry.cid !== undefined && entry.association.newerRecords !== newer &&
-      keyOf(entry.peer) !== key && !entry.association.closed
+      entry.key !== key && !entry.association.closed
     ) {
       this.#migrate(entry, from, now);
     }
     // only input the association accepted keeps it alive: spoofed garbage
     // from its address must not defeat the inactivity sweep
     if (entry.association.lastActivity !== before) {
-      this.#idle.touch(keyOf(entry.peer), now);
+      this.#idle.touch(entry.key, now);
     }
     this.#drain(entry);
   }
@@ -306,7 +308,7 @@ export class DtlsServerEndpoint {
    * before is ended: the address is someone else's now.
    */
   #migrate(entry: Entry, to: PeerAddress, now: number): void {
-    const oldKey = keyOf(entry.peer);
+    const oldKey = entry.key;
     const newKey = keyOf(to);
     const occupant = this.#table.get(newKey);
     if (occupant !== undefined && occupant !== entry) {
@@ -323,6 +325,7 @@ export class DtlsServerEndpoint {
     if (this.#handshakes.delete(oldKey)) this.#handshakes.add(newKey);
     const from = entry.peer;
     entry.peer = to;
+    entry.key = newKey;
     this.#table.set(newKey, entry);
     this.#idle.touch(newKey, now);
     this.#events.push({ peer: to, event: { kind: "address_changed", from } });
@@ -429,6 +432,7 @@ export class DtlsServerEndpoint {
     now: number,
     bytes: Uint8Array,
     from: PeerAddress,
+    key: string,
     hello: ClientHelloView,
   ): Promise<void> {
     const { binding, cookie } = hello;
@@ -457,7 +461,6 @@ export class DtlsServerEndpoint {
       });
       return;
     }
-    const key = keyOf(from);
     const old = this.#table.get(key);
     const replacesHandshake = old !== undefined && !old.association.established;
     if (
@@ -499,8 +502,8 @@ export class DtlsServerEndpoint {
       initial: { messageSeq: hello.messageSeq, recordSeq: hello.recordSeq },
     });
     const entry: Entry = cid === undefined
-      ? { peer: from, association }
-      : { peer: from, association, cid: hexOf(cid) };
+      ? { peer: from, key, association }
+      : { peer: from, key, association, cid: hexOf(cid) };
     this.#table.set(key, entry);
     if (entry.cid !== undefined) this.#byCid.set(entry.cid, entry);
     this.#handshakes.add(key);
@@ -517,7 +520,7 @@ export class DtlsServerEndpoint {
     for (let e; (e = a.pollEvent()) !== undefined;) {
       this.#events.push({ peer: entry.peer, event: e });
     }
-    const key = keyOf(entry.peer);
+    const key = entry.key;
     if (a.closed && entry.cid !== undefined) {
       if (this.#byCid.get(entry.cid) === entry) this.#byCid.delete(entry.cid);
     }
